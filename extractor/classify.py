@@ -1,0 +1,36 @@
+"""Which family a document belongs to: `guideline`, `imr` or `unknown` (rules/classify.toml).
+
+Only the first pages matter (a letter or a policy announces itself early), so classification
+reads at most the first 20,000 characters of kept text.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import regex
+
+from extractor.rules import load
+from extractor.textutil import fold
+
+_HEAD_CHARS = 20_000
+
+
+@cache
+def _rules() -> tuple[int, dict[str, list[tuple[regex.Pattern[str], int]]]]:
+    data = load("classify")
+    fams = {
+        fam: [(regex.compile(r["pattern"], regex.I), int(r["weight"])) for r in data[fam]]
+        for fam in ("imr", "guideline")
+    }
+    return int(data["min_score"]), fams
+
+
+def classify(text: str) -> str:
+    min_score, fams = _rules()
+    head = fold(text[:_HEAD_CHARS])
+    scores = {
+        fam: sum(w for pat, w in pats if pat.search(head, timeout=0.5)) for fam, pats in fams.items()
+    }
+    best = max(scores, key=lambda f: (scores[f], f == "guideline"))
+    return best if scores[best] >= min_score else "unknown"

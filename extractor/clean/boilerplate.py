@@ -1,0 +1,227 @@
+"""Boilerplate removal: RawDocument -> Cleaned (kept lines + removed stretches with rule ids).
+
+The cascade, applied to whole visual lines (furniture always occupies whole lines, even where a
+page break drops it into the middle of a sentence or a code table):
+  1. line rules: a whole line matches a furniture pattern (page numbers, print stamps, URLs);
+  2. notice vocabulary: a line whose word trigrams mostly come from a known legal notice, so a
+     fragment of a notice (cut by a page break or by the start of the file) is still found;
+  3. notice anchors: the paragraph that opens with a notice's stable first words, to its end;
+  4. repetition: lines at page edges that recur, digits folded, on most pages;
+  5. sandwiches: a short title-like line between removed lines of one page break (the running
+     title under a running header), unless it is a known section heading.
+Every line removed is recorded; every other non-blank line is kept, so kept + removed text
+accounts for all of the input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+
+from extractor.document import Line, RawDocument
+from extractor.models.contract import Removed
+from extractor.rules import compile_all, load
+from extractor.textutil import clean_space, fold, words
+
+_DIGITS = re.compile(r"\d+")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]?$")
+
+
+@dataclass(slots=True)
+class Cleaned:
+    kept: list[Line]
+    removed: list[Removed]
+    reasons: dict[int, str] = field(default_factory=dict)  # line index -> rule id
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    lines: list[tuple[str, object]]
+    anchors: list[tuple[str, object]]
+    shingles: dict[tuple[str, ...], str]
+    notice_text: dict[str, str]  # id -> folded word string, for short-fragment checks
+    n: int
+    min_share: float
+    min_words: int
+    rep_share: float
+    rep_pages: int
+    edge: int
+
+
+@cache
+def _rules() -> _Rules:
+    data = load("boilerplate")
+    lines = compile_all("boilerplate.line", data.get("line", []), allowed={"id", "pattern"})
+    anchors = compile_all("boilerplate.anchor", data.get("anchor", []), allowed={"id", "pattern"})
+    n = int(data["shingles"]["n"])
+    shingles: dict[tuple[str, ...], str] = {}
+    notice_text: dict[str, str] = {}
+    for item in data.get("notice", []):
+        toks = words(item["text"].replace("{PLAN}", " \x00 "))
+        notice_text[item["id"]] = " " + " ".join(toks) + " "
+        for i in range(len(toks) - n + 1):
+            shingles.setdefault(tuple(toks[i : i + n]), item["id"])
+    rep = data["repetition"]
+    return _Rules(
+        lines, anchors, shingles, notice_text, n, float(data["shingles"]["min_share"]),
+        int(data["shingles"]["min_words"]), float(rep["min_share"]), int(rep["min_pages"]),
+        int(rep["edge_lines"]),
+    )
+
+
+def _line_rule(text: str, rules: _Rules) -> str | None:
+    t = clean_space(text)
+    for rid, pat in rules.lines:
+        if pat.fullmatch(t, timeout=0.05):  # type: ignore[attr-defined]
+            return rid
+    return None
+
+
+def _notice(text: str, rules: _Rules) -> str | None:
+    toks = words(text)
+    if len(toks) < rules.min_words:
+        return None
+    n = rules.n
+    if len(toks) < n:
+        return None
+    grams = [tuple(toks[i : i + n]) for i in range(len(toks) - n + 1)]
+    hits = Counter(rules.shingles[g] for g in grams if g in rules.shingles)
+    if not hits:
+        return None
+    rid, count = hits.most_common(1)[0]
+    return rid if count / len(grams) >= rules.min_share else None
+
+
+def _anchor(text: str, rules: _Rules) -> str | None:
+    t = fold(text)
+    for rid, pat in rules.anchors:
+        if pat.match(t, timeout=0.05):  # type: ignore[attr-defined]
+            return rid
+    return None
+
+
+def _repeated(raw: RawDocument, rules: _Rules) -> dict[int, str]:
+    """Lines at page edges whose digit-folded text recurs on most pages."""
+    if len(raw.pages) < rules.rep_pages:
+        return {}
+    by_page: dict[int, list[Line]] = defaultdict(list)
+    for line in raw.lines:
+        by_page[line.page].append(line)
+    seen: dict[str, set[int]] = defaultdict(set)
+    edges: list[tuple[Line, str]] = []
+    for page, lines in by_page.items():
+        for pos, line in enumerate(lines):
+            if pos < rules.edge or pos >= len(lines) - rules.edge:
+                key = _DIGITS.sub("#", fold(line.text))
+                seen[key].add(page)
+                edges.append((line, key))
+    need = max(rules.rep_pages, rules.rep_share * len(raw.pages))
+    out: dict[int, str] = {}
+    for line, key in edges:
+        if len(seen[key]) >= need and len(key) > 1:
+            top = line.top is None or line.top < 120
+            out[line.index] = "running_header" if top and _is_top(line, by_page) else "running_footer"
+    return out
+
+
+def _is_top(line: Line, by_page: dict[int, list[Line]]) -> bool:
+    lines = by_page[line.page]
+    return lines.index(line) < len(lines) / 2
+
+
+def clean(raw: RawDocument, is_heading: Callable[[str], bool] = lambda _t: False) -> Cleaned:
+    rules = _rules()
+    lines = raw.lines
+    reason: dict[int, str] = dict(_repeated(raw, rules))
+
+    # 1-3: per-line rules, then anchored notice paragraphs
+    in_notice: str | None = None
+    for line in lines:
+        i = line.index
+        if i in reason:
+            continue  # furniture inside a notice does not end the notice
+        rid = _line_rule(line.text, rules)
+        if rid:
+            reason[i] = rid
+            continue
+        start = _anchor(line.text, rules)
+        if start:
+            in_notice = start
+        rid = in_notice or _notice(line.text, rules)
+        if rid:
+            reason[i] = rid
+        if in_notice and _SENTENCE_END.search(line.text) and not _continues(lines, i, reason):
+            in_notice = None
+
+    # 2b: short fragments (fewer words than a trigram) next to a removed notice line
+    for line in lines:
+        i = line.index
+        if i in reason:
+            continue
+        toks = words(line.text)
+        if 0 < len(toks) < rules.n and _next_to_removed(lines, i, reason):
+            phrase = " " + " ".join(toks) + " "
+            for rid, text in rules.notice_text.items():
+                if phrase in text:
+                    reason[i] = rid
+                    break
+
+    # 5: short title-like lines sandwiched between removed lines
+    for line in lines:
+        i = line.index
+        if i in reason or i == 0 or i == len(lines) - 1:
+            continue
+        if (
+            i - 1 in reason
+            and i + 1 in reason
+            and lines[i - 1].page == lines[i + 1].page
+            and len(line.text.split()) <= 8
+            and not _SENTENCE_END.search(line.text)
+            and not is_heading(line.text)
+        ):
+            reason[i] = "running_title"
+
+    kept = [ln for ln in lines if ln.index not in reason]
+    return Cleaned(kept, _stretches(raw, reason), reason)
+
+
+def _continues(lines: list[Line], i: int, reason: dict[int, str]) -> bool:
+    """A notice paragraph goes on past a line end when the next kept line starts lower case."""
+    j = i + 1
+    while j < len(lines) and j in reason:
+        j += 1
+    return j < len(lines) and lines[j].text[:1].islower()
+
+
+def _next_to_removed(lines: list[Line], i: int, reason: dict[int, str]) -> bool:
+    return (i - 1 in reason) or (i + 1 in reason)
+
+
+def _stretches(raw: RawDocument, reason: dict[int, str]) -> list[Removed]:
+    """Consecutive removed lines with the same rule and page become one stretch."""
+    out: list[Removed] = []
+    prev: Line | None = None
+    for i in sorted(reason):
+        line = raw.lines[i]
+        rid = reason[i]
+        if (
+            out
+            and prev is not None
+            and prev.index == i - 1
+            and out[-1].reason == rid
+            and prev.page == line.page
+        ):
+            last = out[-1]
+            out[-1] = Removed(
+                span=(last.span[0], line.end), page=last.page, reason=rid,
+                text=raw.text[last.span[0] : line.end],
+            )
+        else:
+            out.append(
+                Removed(span=(line.start, line.end), page=line.page, reason=rid, text=line.text)
+            )
+        prev = line
+    return out

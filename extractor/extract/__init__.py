@@ -1,0 +1,1 @@
+"""Knowledge extractors: one module per kind of knowledge, each reading a Context."""

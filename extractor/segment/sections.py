@@ -1,0 +1,224 @@
+"""Section segmentation: kept lines -> a tree of sections with canonical kinds.
+
+  1. Top-level headings come from the heading vocabulary (rules/sections.toml), a leading
+     number and trailing colon ignored.
+  2. In PDFs, the type (size, weight) most recognised headings share is the heading style: a
+     vocabulary line set in body type is not a heading (tables of contents, running prose), and
+     a short line in heading style that the vocabulary does not know opens an `other` section.
+  3. Inside a section, subheadings open nested sections: the `*_sub` vocabulary anywhere, and
+     in narrative sections short title-like lines (bold in PDFs; in text, a short capitalised
+     line between a finished sentence and a new paragraph).
+  4. Text before the first heading is the document's front matter (title block; for IMR
+     letters, the header fields).
+Because furniture was removed before this stage, a section broken by a page break continues
+seamlessly.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+
+import regex
+
+from extractor.document import Line
+from extractor.rules import load
+from extractor.segment.paragraphs import (
+    CODE_ROW,
+    LIST_LABEL,
+    SENTENCE_END,
+    is_double_spaced,
+    text_map,
+)
+from extractor.textmap import TextMap
+from extractor.textutil import fold
+
+_NUMBERING = regex.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])[.)]\s+")
+_TRAILING = regex.compile(r"[\s:.\-–]+$")
+# narrative kinds where untitled subheadings are looked for
+_NARRATIVE = {"description", "clinical_indications", "discussion", "background", "other",
+              "summary_for_members", "case_summary"}
+MAX_HEADING_WORDS = 12
+
+
+@dataclass(slots=True)
+class SectionNode:
+    id: int
+    kind: str
+    heading: str | None
+    heading_line: Line | None
+    level: int
+    parent: int | None
+    lines: list[Line] = field(default_factory=list)
+    _map: TextMap | None = None
+    double_spaced: bool = False
+
+    @property
+    def textmap(self) -> TextMap:
+        if self._map is None:
+            self._map = text_map(self.lines, self.double_spaced)
+        return self._map
+
+    @property
+    def text(self) -> str:
+        return self.textmap.text
+
+    @property
+    def span(self) -> tuple[int, int]:
+        first = self.heading_line or (self.lines[0] if self.lines else None)
+        last = self.lines[-1] if self.lines else self.heading_line
+        if first is None or last is None:
+            return (0, 0)
+        return (first.start, last.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    headings: dict[str, str]  # folded heading -> kind
+    patterns: list[tuple[regex.Pattern[str], str]]
+    sub: frozenset[str]
+
+    def key(self, text: str) -> str:
+        return _TRAILING.sub("", fold(_NUMBERING.sub("", text.strip())))
+
+    def top(self, text: str) -> str | None:
+        if len(text.split()) > MAX_HEADING_WORDS:
+            return None
+        k = self.key(text)
+        kind = self.headings.get(k)
+        if kind:
+            return kind
+        for pat, pkind in self.patterns:
+            if pat.fullmatch(k, timeout=0.05):
+                return pkind
+        return None
+
+    def is_sub(self, text: str) -> bool:
+        return len(text.split()) <= MAX_HEADING_WORDS and self.key(text) in self.sub
+
+    def is_heading(self, text: str) -> bool:
+        return self.top(text) is not None or self.is_sub(text)
+
+
+@cache
+def lexicon(family: str) -> Lexicon:
+    data = load("sections")
+    headings: dict[str, str] = {}
+    patterns: list[tuple[regex.Pattern[str], str]] = []
+    for kind, spec in data[family].items():
+        for h in spec.get("headings", []):
+            headings.setdefault(fold(h), kind)
+        for p in spec.get("patterns", []):
+            patterns.append((regex.compile(p, regex.I), kind))
+    sub = frozenset(fold(h) for h in data.get(f"{family}_sub", {}).get("headings", []))
+    return Lexicon(headings, patterns, sub)
+
+
+def _style(line: Line) -> tuple[float, bool] | None:
+    return (line.size, line.bold) if line.size is not None else None
+
+
+def _heading_style(lines: list[Line], lex: Lexicon) -> tuple[float, bool] | None:
+    styles = Counter(s for ln in lines if lex.top(ln.text) and (s := _style(ln)))
+    if not styles:
+        return None
+    # prefer the largest common style: headings are set larger than body text
+    (size, bold), count = max(styles.items(), key=lambda kv: (kv[1] >= 2, kv[0][0], kv[1]))
+    return (size, bold) if count >= 1 else None
+
+
+def _same_style(line: Line, style: tuple[float, bool]) -> bool:
+    return line.size is not None and abs(line.size - style[0]) <= 0.6 and line.bold == style[1]
+
+
+def _looks_like_title(text: str) -> bool:
+    return (
+        len(text.split()) <= MAX_HEADING_WORDS
+        and not SENTENCE_END.search(text)
+        and not text.endswith((",", ";"))
+        and any(ch.isalpha() for ch in text)
+        and text[:1].isupper()
+        and not LIST_LABEL.match(text)
+        and not CODE_ROW.match(text)
+    )
+
+
+def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNode]]:
+    """Kept lines -> (front matter lines, sections in document order)."""
+    lex = lexicon(family)
+    double = is_double_spaced(lines)
+    style = _heading_style(lines, lex)
+    front: list[Line] = []
+    sections: list[SectionNode] = []
+    top: SectionNode | None = None
+    body_sizes = Counter(ln.size for ln in lines if ln.size is not None)
+    body_size = body_sizes.most_common(1)[0][0] if body_sizes else None
+
+    def open_section(kind: str, line: Line, level: int, parent: int | None) -> SectionNode:
+        node = SectionNode(len(sections), kind, line.text.rstrip(": "), line, level, parent,
+                           double_spaced=double)
+        sections.append(node)
+        return node
+
+    current: SectionNode | None = None
+    for i, line in enumerate(lines):
+        prev = lines[i - 1] if i else None
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        kind = lex.top(line.text)
+        if kind and style is not None and line.size is not None and not _same_style(line, style):
+            kind = None  # vocabulary word in body type: a table of contents entry or prose
+        if (
+            kind is None
+            and style is not None
+            and _same_style(line, style)
+            and (body_size is None or style[0] > body_size + 0.5 or style[1])
+            and _looks_like_title(line.text)
+            and top is not None
+        ):
+            kind = "other"
+        if kind:
+            top = current = open_section(kind, line, 1, None)
+            continue
+        if top is not None and _is_subheading(line, prev, nxt, top, lex, style, double):
+            current = open_section(top.kind, line, 2, top.id)
+            continue
+        if current is None:
+            front.append(line)
+        else:
+            current.lines.append(line)
+    return front, sections
+
+
+def _is_subheading(
+    line: Line,
+    prev: Line | None,
+    nxt: Line | None,
+    top: SectionNode,
+    lex: Lexicon,
+    style: tuple[float, bool] | None,
+    double: bool,
+) -> bool:
+    del double  # the text rule below needs no spacing signal
+    if lex.is_sub(line.text):
+        return True
+    if top.kind not in _NARRATIVE or not _looks_like_title(line.text) or nxt is None:
+        return False
+    if prev is not None and prev.text.endswith(":"):
+        return False  # the line completes a lead-in ("see the following document:")
+    if line.size is not None:  # PDF: a bold line of at most body size, followed by body text
+        return (
+            line.bold
+            and not nxt.bold
+            and len(line.text.split()) <= 10
+            and (style is None or not _same_style(line, style))
+        )
+    # text: a short line after a finished sentence, before a new capitalised paragraph
+    return (
+        len(line.text.split()) <= 6
+        and prev is not None
+        and bool(SENTENCE_END.search(prev.text))
+        and nxt.text[:1].isupper()
+        and len(nxt.text) > 40
+        and not lex.is_heading(nxt.text)
+    )
