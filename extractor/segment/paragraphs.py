@@ -23,6 +23,10 @@ CODE_ROW = regex.compile(
     r"(?:\s*[-–]\s*\S+)?(?=\s|$)"
 )
 SENTENCE_END = regex.compile(r"[.!?][\"'”’)\]]?$")
+# a line that cannot end a sentence: the next line continues it
+_INCOMPLETE = regex.compile(
+    r"(?:[,;\-–(]|\b(?:the|of|and|or|to|in|for|with|a|an|by|on|at|from|as|is|are|be|that))$", regex.I
+)
 
 
 def is_double_spaced(lines: list[Line]) -> bool:
@@ -59,9 +63,7 @@ def starts_block(prev: Line, line: Line, margin: float, use_gaps: bool) -> bool:
         return True
     if prev.text.endswith(":") or _is_lead_in(line.text):
         return True
-    if _is_label_line(line.text) and (
-        SENTENCE_END.search(prev.text) or CODE_ROW.match(prev.text) or _is_label_line(prev.text)
-    ):
+    if _is_label_line(line.text) and not _INCOMPLETE.search(prev.text):
         return True
     if _is_label_line(prev.text) and line.text[:1].isupper():
         return True

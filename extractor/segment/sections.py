@@ -187,6 +187,13 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
             front.append(line)
         else:
             current.lines.append(line)
+    if family == "imr" and front:
+        # a letter's opening block holds its header fields: a section of its own
+        header = SectionNode(0, "header", None, None, 1, None, front, double_spaced=double)
+        for node in sections:
+            node.id += 1
+            node.parent = None if node.parent is None else node.parent + 1
+        return [], [header, *sections]
     return front, sections
 
 
