@@ -135,17 +135,16 @@ def _is_top(line: Line, by_page: dict[int, list[Line]]) -> bool:
 def clean(raw: RawDocument, is_heading: Callable[[str], bool] = lambda _t: False) -> Cleaned:
     rules = _rules()
     lines = raw.lines
-    reason: dict[int, str] = dict(_repeated(raw, rules))
+    repeated = _repeated(raw, rules)
+    reason: dict[int, str] = {}
 
-    # 1-3: per-line rules, then anchored notice paragraphs
+    # 1-4: per-line rules, page-edge repetition, then anchored notice paragraphs
     in_notice: str | None = None
     for line in lines:
         i = line.index
-        if i in reason:
-            continue  # furniture inside a notice does not end the notice
-        rid = _line_rule(line.text, rules)
+        rid = _line_rule(line.text, rules) or repeated.get(i)
         if rid:
-            reason[i] = rid
+            reason[i] = rid  # furniture inside a notice does not end the notice
             continue
         start = _anchor(line.text, rules)
         if start:
