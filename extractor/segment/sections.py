@@ -35,7 +35,7 @@ from extractor.textmap import TextMap
 from extractor.textutil import fold
 
 _NUMBERING = regex.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])[.)]\s+")
-_TRAILING = regex.compile(r"[\s:.\-–]+$")
+_TRAILING = regex.compile(r"(?:\s+(?:back to )?top)?[\s:\-–]+$|\s+(?:back to )?top$", regex.I)
 # narrative kinds where untitled subheadings are looked for
 _NARRATIVE = {"description", "clinical_indications", "discussion", "background", "other",
               "summary_for_members", "case_summary"}
@@ -83,7 +83,7 @@ class Lexicon:
         return _TRAILING.sub("", fold(_NUMBERING.sub("", text.strip())))
 
     def top(self, text: str) -> str | None:
-        if len(text.split()) > MAX_HEADING_WORDS:
+        if len(text.split()) > MAX_HEADING_WORDS or text.endswith((".", ",", ";")):
             return None
         k = self.key(text)
         kind = self.headings.get(k)
@@ -92,6 +92,8 @@ class Lexicon:
         for pat, pkind in self.patterns:
             if pat.fullmatch(k, timeout=0.05):
                 return pkind
+        if "/" in k:  # "Description/Scope", "Description/Background": the first part decides
+            return self.headings.get(k.split("/")[0].strip())
         return None
 
     def is_sub(self, text: str) -> bool:
@@ -119,13 +121,21 @@ def _style(line: Line) -> tuple[float, bool] | None:
     return (line.size, line.bold) if line.size is not None else None
 
 
-def _heading_style(lines: list[Line], lex: Lexicon) -> tuple[float, bool] | None:
-    styles = Counter(s for ln in lines if lex.top(ln.text) and (s := _style(ln)))
+def _stands_out(style: tuple[float, bool], body: tuple[float, bool] | None) -> bool:
+    """Heading type is larger than body type, or bold where the body is not."""
+    return body is None or style[0] > body[0] + 0.5 or (style[1] and not body[1])
+
+
+def _heading_style(
+    lines: list[Line], lex: Lexicon, body: tuple[float, bool] | None
+) -> tuple[float, bool] | None:
+    """The type most vocabulary headings share (ties: the larger), among types that stand out."""
+    styles = Counter(
+        s for ln in lines if lex.top(ln.text) and (s := _style(ln)) and _stands_out(s, body)
+    )
     if not styles:
         return None
-    # prefer the largest common style: headings are set larger than body text
-    (size, bold), count = max(styles.items(), key=lambda kv: (kv[1] >= 2, kv[0][0], kv[1]))
-    return (size, bold) if count >= 1 else None
+    return max(styles.items(), key=lambda kv: (kv[1], kv[0][0]))[0]
 
 
 def _same_style(line: Line, style: tuple[float, bool]) -> bool:
@@ -148,12 +158,13 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
     """Kept lines -> (front matter lines, sections in document order)."""
     lex = lexicon(family)
     double = is_double_spaced(lines)
-    style = _heading_style(lines, lex)
+    body_styles = Counter(s for ln in lines if (s := _style(ln)))
+    body = body_styles.most_common(1)[0][0] if body_styles else None
+    style = _heading_style(lines, lex, body)
     front: list[Line] = []
     sections: list[SectionNode] = []
     top: SectionNode | None = None
-    body_sizes = Counter(ln.size for ln in lines if ln.size is not None)
-    body_size = body_sizes.most_common(1)[0][0] if body_sizes else None
+    toc: set[str] | None = None  # inside a table of contents: the entries seen so far
 
     def open_section(kind: str, line: Line, level: int, parent: int | None) -> SectionNode:
         node = SectionNode(len(sections), kind, line.text.rstrip(": "), line, level, parent,
@@ -166,21 +177,31 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
         prev = lines[i - 1] if i else None
         nxt = lines[i + 1] if i + 1 < len(lines) else None
         kind = lex.top(line.text)
-        if kind and style is not None and line.size is not None and not _same_style(line, style):
+        line_style = _style(line)
+        if kind and line_style is not None and not _stands_out(line_style, body):
             kind = None  # vocabulary word in body type: a table of contents entry or prose
         if (
             kind is None
             and style is not None
             and _same_style(line, style)
-            and (body_size is None or style[0] > body_size + 0.5 or style[1])
             and _looks_like_title(line.text)
             and top is not None
         ):
             kind = "other"
+        if toc is not None:
+            # a table of contents lists headings: only one listed before opens a section
+            key = lex.key(line.text)
+            if kind is None or key not in toc:
+                toc.add(key)
+                kind = None
+            else:
+                toc = None
         if kind:
             top = current = open_section(kind, line, 1, None)
+            if lex.key(line.text) == "table of contents":
+                toc = set()
             continue
-        if top is not None and _is_subheading(line, prev, nxt, top, lex, style, double):
+        if top is not None and _is_subheading(line, prev, nxt, top, lex, style, body):
             current = open_section(top.kind, line, 2, top.id)
             continue
         if current is None:
@@ -204,19 +225,20 @@ def _is_subheading(
     top: SectionNode,
     lex: Lexicon,
     style: tuple[float, bool] | None,
-    double: bool,
+    body: tuple[float, bool] | None,
 ) -> bool:
-    del double  # the text rule below needs no spacing signal
     if lex.is_sub(line.text):
         return True
     if top.kind not in _NARRATIVE or not _looks_like_title(line.text) or nxt is None:
         return False
     if prev is not None and prev.text.endswith(":"):
         return False  # the line completes a lead-in ("see the following document:")
-    if line.size is not None:  # PDF: a bold line of at most body size, followed by body text
+    if line.size is not None:  # PDF: a line in type that stands out, followed by body text
+        line_style = _style(line)
         return (
-            line.bold
-            and not nxt.bold
+            line_style is not None
+            and _stands_out(line_style, body)
+            and _style(nxt) != line_style
             and len(line.text.split()) <= 10
             and (style is None or not _same_style(line, style))
         )
