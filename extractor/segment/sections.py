@@ -36,6 +36,7 @@ from extractor.textutil import fold
 
 _NUMBERING = regex.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])[.)]\s+")
 _TRAILING = regex.compile(r"(?:\s+(?:back to )?top)?[\s:\-–]+$|\s+(?:back to )?top$", regex.I)
+_LEADER = regex.compile(r"\s*(?:\.\s*){3,}\s*\d*$|\s+\d{1,3}$")
 # narrative kinds where untitled subheadings are looked for
 _NARRATIVE = {"description", "clinical_indications", "discussion", "background", "other",
               "summary_for_members", "case_summary"}
@@ -80,7 +81,8 @@ class Lexicon:
     sub: frozenset[str]
 
     def key(self, text: str) -> str:
-        return _TRAILING.sub("", fold(_NUMBERING.sub("", text.strip())))
+        text = _LEADER.sub("", text.strip())  # "Coding ........ 9" in a table of contents
+        return _TRAILING.sub("", fold(_NUMBERING.sub("", text)))
 
     def top(self, text: str) -> str | None:
         if len(text.split()) > MAX_HEADING_WORDS or text.endswith((".", ",", ";")):
@@ -142,6 +144,17 @@ def _same_style(line: Line, style: tuple[float, bool]) -> bool:
     return line.size is not None and abs(line.size - style[0]) <= 0.6 and line.bold == style[1]
 
 
+def _numbered_headings(
+    lines: list[Line], lex: Lexicon, style: tuple[float, bool] | None
+) -> bool:
+    """Most recognised headings in the heading type carry a number ("IV. RATIONALE")."""
+    if style is None:
+        return False
+    heads = [ln for ln in lines if _same_style(ln, style) and lex.top(ln.text)]
+    with_number = sum(1 for ln in heads if _NUMBERING.match(ln.text))
+    return len(heads) >= 3 and with_number >= 0.6 * len(heads)
+
+
 def _looks_like_title(text: str) -> bool:
     return (
         len(text.split()) <= MAX_HEADING_WORDS
@@ -165,6 +178,9 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
     sections: list[SectionNode] = []
     top: SectionNode | None = None
     toc: set[str] | None = None  # inside a table of contents: the entries seen so far
+    toc_page = 0
+    right = max((ln.x1 for ln in lines if ln.x1 is not None), default=None)
+    numbered = _numbered_headings(lines, lex, style)
 
     def open_section(kind: str, line: Line, level: int, parent: int | None) -> SectionNode:
         node = SectionNode(len(sections), kind, line.text.rstrip(": "), line, level, parent,
@@ -181,6 +197,15 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
         if kind and line_style is not None and not _stands_out(line_style, body):
             kind = None  # vocabulary word in body type: a table of contents entry or prose
         if (
+            kind
+            and style is not None
+            and line_style is not None
+            and line_style != style
+            and line_style[0] <= style[0] + 0.5
+            and top is not None
+        ):
+            kind = None  # in smaller type than the document's headings: a subheading
+        if (
             kind is None
             and style is not None
             and _same_style(line, style)
@@ -188,18 +213,24 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
             and top is not None
         ):
             kind = "other"
+        if kind and numbered and not _NUMBERING.match(line.text):
+            kind = None  # where headings are numbered (I., II.), an unnumbered one is nested
+        if kind and right is not None and line.x0 is not None and line.x1 is not None:
+            centred = abs((line.x0 + line.x1) - right) < 0.1 * right
+            if line.x0 > 0.45 * right and not centred:
+                kind = None  # the right column of a two-column block (a table of contents)
         if toc is not None:
             # a table of contents lists headings: only one listed before opens a section
             key = lex.key(line.text)
-            if kind is None or key not in toc:
+            if kind is not None and (key in toc or line.page >= toc_page + 2):
+                toc = None
+            else:
                 toc.add(key)
                 kind = None
-            else:
-                toc = None
-        if kind:
+        if kind and lex.key(line.text) == "table of contents":
+            toc, toc_page = set(), line.page  # not a section: its lines stay where they are
+        elif kind:
             top = current = open_section(kind, line, 1, None)
-            if lex.key(line.text) == "table of contents":
-                toc = set()
             continue
         if top is not None and _is_subheading(line, prev, nxt, top, lex, style, body):
             current = open_section(top.kind, line, 2, top.id)
