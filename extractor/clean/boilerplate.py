@@ -136,10 +136,12 @@ def clean(raw: RawDocument, is_heading: Callable[[str], bool] = lambda _t: False
     rules = _rules()
     lines = raw.lines
     repeated = _repeated(raw, rules)
+    right = _right_margins(raw)
     reason: dict[int, str] = {}
 
     # 1-4: per-line rules, page-edge repetition, then anchored notice paragraphs
     in_notice: str | None = None
+    block_right = 0.0  # right edge of the notice paragraph being removed (PDF)
     for line in lines:
         i = line.index
         rid = _line_rule(line.text, rules) or repeated.get(i)
@@ -147,13 +149,16 @@ def clean(raw: RawDocument, is_heading: Callable[[str], bool] = lambda _t: False
             reason[i] = rid  # furniture inside a notice does not end the notice
             continue
         start = _anchor(line.text, rules)
-        if start:
-            in_notice = start
+        if start and not in_notice:
+            in_notice, block_right = start, 0.0
         rid = in_notice or _notice(line.text, rules)
         if rid:
             reason[i] = rid
-        if in_notice and _SENTENCE_END.search(line.text) and not _continues(lines, i, reason):
-            in_notice = None
+        if in_notice:
+            edge = block_right or right.get(line.page, 0.0)
+            if not _continues(lines, i, reason, edge):
+                in_notice = None
+            block_right = max(block_right, line.x1 or 0.0)
 
     # 2b: short fragments (fewer words than a trigram) next to a removed notice line
     for line in lines:
@@ -187,12 +192,32 @@ def clean(raw: RawDocument, is_heading: Callable[[str], bool] = lambda _t: False
     return Cleaned(kept, _stretches(raw, reason), reason)
 
 
-def _continues(lines: list[Line], i: int, reason: dict[int, str]) -> bool:
-    """A notice paragraph goes on past a line end when the next kept line starts lower case."""
+def _right_margins(raw: RawDocument) -> dict[int, float]:
+    """PDF: the right edge of the text on each page."""
+    out: dict[int, float] = {}
+    for line in raw.lines:
+        if line.x1 is not None:
+            out[line.page] = max(out.get(line.page, 0.0), line.x1)
+    return out
+
+
+def _continues(lines: list[Line], i: int, reason: dict[int, str], edge: float) -> bool:
+    """Does the paragraph of line i go on past its end (skipping removed furniture)?
+
+    It does when the next kept line starts in lower case; otherwise, in a PDF, when line i
+    reaches the right margin (it was wrapped), and in text, when it does not end a sentence.
+    """
     j = i + 1
     while j < len(lines) and j in reason:
         j += 1
-    return j < len(lines) and lines[j].text[:1].islower()
+    if j >= len(lines):
+        return False
+    if lines[j].text[:1].islower():
+        return True
+    line = lines[i]
+    if line.x1 is not None:  # wrapped lines reach the paragraph's right edge
+        return line.x1 >= edge - 12
+    return not _SENTENCE_END.search(line.text)
 
 
 def _next_to_removed(lines: list[Line], i: int, reason: dict[int, str]) -> bool:
