@@ -197,6 +197,15 @@ class GuidelineCitation(Model):
     chapter: str | None = None
     sections: list[str] = Field(default_factory=list)
     pages: list[str] = Field(default_factory=list)
+    year: str | None = Field(None, description="edition year of the guideline, as written")
+    sources: list[str] = Field(
+        default_factory=list, description="every source the text names (MTUS, ACOEM, ODG, ...)"
+    )
+    additional: list[GuidelineCitation] = Field(
+        default_factory=list,
+        description="further guidelines cited in the same text (a Non-MTUS citation after the "
+        "MTUS one, a second MTUS chapter), each parsed like the first",
+    )
 
 
 class Decision(Model):
