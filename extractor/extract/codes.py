@@ -1,10 +1,662 @@
-"""Code tables: coverage groups x code systems, entries validated and ranges expanded."""
+"""Code tables: coverage groups x code systems, entries validated and ranges expanded.
+
+The extractor walks the kept lines of the document's sections in order with a small state
+machine (the vocabulary is data: extractor/rules/codes.toml). Heuristics, in order:
+
+ 1. Where tables may sit. Every section is read except references, history, websites and
+    index. Inside a `coding` section (or a section whose heading names codes) a code row is
+    taken wherever it appears; elsewhere a table must first be opened by a system header
+    ("CPT", "HCPCS Code Description", "ICD-10 codes covered if ...:") or a column header
+    ("Code Description"), so codes cited in narrative prose are never picked up.
+ 2. Coverage group. A line naming the coverage ("When services are Not Medically Necessary:",
+    "May Be Medically Necessary When Criteria are Met", "The following services are
+    considered experimental ...") sets the group of the tables below it until the next one
+    or the end of the section; "<system> codes not covered ..." lines give "not covered",
+    read as investigational where the document calls services experimental or
+    investigational, otherwise as not medically necessary. No group: `unspecified`.
+ 3. Code system. A header line made of system names and column words sets the system; a
+    header naming several systems, "Procedure Codes", or no header at all lets each row's
+    shape decide (5 digits -> CPT, letter + 4 digits -> HCPCS, letter-digit-x[.x] ->
+    ICD-10-CM). ICD-10 Diagnosis means ICD-10-CM, ICD-10 Procedure ICD-10-PCS. A repeated
+    header (top of a new page) continues the same table.
+ 4. Rows. A line opening with a code cell: one code, a range (`L74.510-L74.519`,
+    `88271 - 88299`, `A to B`) or a comma list of them, then the description. A cell that
+    ends with "," or "-" goes on over the next code-only lines (a wrapped code column).
+ 5. Continuation. A following line that is not a row, header, group line or note joins the
+    description (a line-end hyphen after a letter joins without a space), so bracketed
+    qualifiers stay with their code. In PDFs a line to the left of the code column, in
+    other type (size, weight), or a lead-in ending with ":" ends the row instead (category
+    sub-headings, footnotes), and a line set at the description column is never a new row.
+ 6. Notes ("All diagnoses", "Including, but not limited to, ...") attach to the table of
+    the current system; copyright lines inside a table are skipped.
+ 7. Validation. ICD-10-CM codes and range ends are looked up in the April 2026 code set
+    (simple-icd-10-cm, imported lazily once per process); a range expands into the billable
+    (leaf) codes between its ends, descendants of the end included. CPT, HCPCS, PLA and
+    ICD-10-PCS are checked by shape. An invalid code keeps its row with `valid: false` and
+    an `I_CODE_INVALID` issue; a code-looking line that cannot be read as a row is reported
+    as `I_CODE_ROW_UNPARSED`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import regex
+
+from extractor import rules
 from extractor.context import Context
-from extractor.models.contract import CodeTable
+from extractor.document import Line
+from extractor.models.contract import CodeEntry, CodeTable
+
+SKIP_KINDS = frozenset({"references", "history", "websites", "index"})
+UNSPECIFIED = "unspecified"
+NOT_COVERED = "not_covered"
+ROW_SYSTEMS = ("CPT", "HCPCS", "ICD-10-CM")  # what a row's shape may say without a header
+PROCEDURE_SYSTEMS = ("CPT", "HCPCS")
+_TIMEOUT = 0.05  # seconds; every pattern here is linear, the timeout is a safety net
+_INVISIBLE = regex.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPACES = regex.compile(r"\s+")
+_DASHES = str.maketrans({"–": "-", "—": "-", "‑": "-", "−": "-"})
+# "G30. 0" (a stray space after the dot) reads as G30.0
+_CODE_WORD = regex.compile(r"\bcode", regex.I)
+_EXPLICIT = regex.compile(r"(?:other )?(?:CPT|HCPCS|ICD|PLA)\b", regex.I)
+_SPLIT_DOT = regex.compile(r"(?<=\b[A-Z][0-9][0-9A-Z])\. (?=[0-9A-Z]{1,4}\b)")
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    system_ids: tuple[str, ...]
+    formats: dict[str, regex.Pattern[str]]
+    header: regex.Pattern[str]  # "<system>[ codes] [/ <system> ...]" at a line start
+    aliases: list[tuple[str, regex.Pattern[str]]]
+    filler: frozenset[str]
+    columns: frozenset[str]
+    groups: list[tuple[str, regex.Pattern[str], bool]]  # (id, pattern, whole line)
+    clauses: list[tuple[str, regex.Pattern[str]]]
+    notes: list[regex.Pattern[str]]
+    skips: list[regex.Pattern[str]]
+    row: regex.Pattern[str]
+    code: regex.Pattern[str]
+
+
+@cache
+def _rules() -> _Rules:
+    data: dict[str, Any] = rules.load("codes")
+    systems = data["system"]
+    aliases = rules.compile_all("codes.system", systems, key="alias", allowed={"id", "alias", "format"})
+    formats = {
+        s["id"]: regex.compile(rf"(?:{s['format']})", regex.V1) for s in systems if s["format"]
+    }
+    alias_union = "|".join(f"(?:{s['alias']})" for s in systems)
+    unit = rf"(?:{alias_union})®?(?: codes?| code\(s\))?(?![\p{{L}}\p{{N}}])"
+    header = regex.compile(rf"^(?:other )?(?P<sys>{unit}(?: ?(?:/|,|&|and|or) ?{unit})*)",
+                           regex.I | regex.V1)
+    groups: list[tuple[str, regex.Pattern[str], bool]] = []
+    for g in data["group"]:
+        whole = "fullmatch" in g
+        groups.append((g["id"], regex.compile(g["fullmatch" if whole else "match"],
+                                              regex.I | regex.V1), whole))
+    # one code, as written in a table's code column (upper case only: "j9264" is prose)
+    code = "|".join(f"(?:{s['format']})" for s in systems if s["format"])
+    one = rf"(?:{code})(?![0-9A-Za-z.])"
+    rng = rf"{one}(?:\s*[-–—]\s*{one}|\s+(?:to|through|thru)\s+{one})?"
+    row = regex.compile(
+        rf"^(?P<cell>{rng}(?:\s*,\s*{rng})*)(?P<dangle>\s*[,\-–—](?=\s|$))?(?:\s+(?P<desc>\S.*))?$",
+        regex.V1,
+    )
+    return _Rules(
+        system_ids=tuple(s["id"] for s in systems),
+        formats=formats,
+        header=header,
+        aliases=aliases,
+        filler=frozenset(data["header"]["filler"]),
+        columns=frozenset(data["header"]["columns"]),
+        groups=groups,
+        clauses=rules.compile_all("codes.clause", data["clause"], key="match"),
+        notes=[regex.compile(p, regex.I | regex.V1) for p in data["notes"]["match"]],
+        skips=[regex.compile(p, regex.I | regex.V1) for p in data["skip"]["match"]],
+        row=row,
+        code=regex.compile(rf"(?P<a>{one})(?:\s*[-–—]\s*(?P<b>{one})|\s+(?:to|through|thru)\s+(?P<c>{one}))?",
+                           regex.V1),
+    )
+
+
+def _norm(text: str) -> str:
+    text = _INVISIBLE.sub("", text).translate(_DASHES)
+    return _SPACES.sub(" ", text).strip()
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+@cache
+def _icd() -> Any:
+    """The ICD-10-CM code set; parsing it costs ~1.6 s, so only when a table needs it."""
+    import simple_icd_10_cm as cm
+
+    return cm
+
+
+@cache
+def _icd_codes() -> tuple[str, ...]:
+    return tuple(_icd().get_all_codes(True))
+
+
+def _icd_code(code: str) -> str | None:
+    """The code set's spelling of `code` when it is a code (not a chapter or block)."""
+    cm = _icd()
+    c = code.upper().replace(" ", "")
+    try:
+        if cm.is_valid_item(c) and not cm.is_chapter_or_block(c):
+            return c if "." in c or len(c) <= 3 else cm.add_dot(c)
+    except (ValueError, KeyError):
+        return None
+    return None
+
+
+def _icd_expand(start: str, end: str) -> list[str] | None:
+    """Billable codes from `start` through `end` and its descendants; None when reversed."""
+    cm = _icd()
+    codes = _icd_codes()
+    i = cm.get_index(start)
+    j = max([cm.get_index(end)] + [cm.get_index(d) for d in cm.get_descendants(end)])
+    if j < i:
+        return None
+    return [c for c in codes[i : j + 1] if not cm.is_chapter_or_block(c) and cm.is_leaf(c)]
+
+
+def _shape_ok(system: str, code: str) -> bool:
+    fmt = _rules().formats.get(system)
+    return bool(fmt and fmt.fullmatch(code))
+
+
+def validate(system: str, code: str, end: str | None) -> tuple[bool | None, list[str], str | None]:
+    """(valid, expanded, problem) for one entry of a table of `system`."""
+    if system == "ICD-10-CM":
+        a = _icd_code(code)
+        if a is None:
+            return False, [], f"{code} is not an ICD-10-CM code"
+        if end is None:
+            return True, [], None
+        b = _icd_code(end)
+        if b is None:
+            return False, [], f"range end {end} is not an ICD-10-CM code"
+        expanded = _icd_expand(a, b)
+        if expanded is None:
+            return False, [], f"range {code}-{end} runs backwards"
+        return True, expanded, None
+    if system not in _rules().formats:
+        return None, [], None
+    for c in (code, end):
+        if c is not None and not _shape_ok(system, c):
+            return False, [], f"{c} does not have the shape of a {system} code"
+    if end is not None and (len(code) != len(end) or end < code):
+        return False, [], f"range {code}-{end} is not in order"
+    return True, [], None
+
+
+def infer_system(code: str, allowed: tuple[str, ...]) -> str | None:
+    """The first allowed system whose code shape fits `code`."""
+    for system in allowed:
+        if _shape_ok(system, code):
+            return system
+    return None
+
+
+# --- line reading ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    systems: tuple[str, ...]  # named systems ("procedure" expanded); empty for column headers
+    group: str | None  # a group given by the same line ("... codes covered if ...")
+    other: bool  # "Other CPT codes ..."
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    codes: tuple[tuple[str, str | None], ...]
+    description: str | None
+    dangling: bool  # the code cell goes on on the next line
+
+
+def read_header(text: str) -> Header | None:
+    """A system header ("CPT", "ICD-10 Diagnosis", "CPT codes covered if ...:") or None."""
+    r = _rules()
+    body = text.rstrip(":").strip()
+    words = body.lower().replace("/", " / ").split()
+    if words and all(w in r.columns for w in words) and _CODE_WORD.search(body):
+        return Header((), None, False)
+    m = r.header.match(body, timeout=_TIMEOUT)
+    if not m:
+        return None
+    rest = body[m.end():].strip(" :")
+    group: str | None = None
+    if rest and not all(w in r.filler for w in rest.lower().replace("/", " / ").split()):
+        group = next((gid for gid, pat in r.clauses if pat.match(rest, timeout=_TIMEOUT)), None)
+        if group is None:
+            return None
+    systems: list[str] = []
+    for piece in regex.split(r" ?(?:/|,|&|\band\b|\bor\b) ?", m.group("sys"), flags=regex.I):
+        piece = regex.sub(r"(?i)^other |®| codes?$| code\(s\)$", "", piece.strip()).strip()
+        sid = next((s for s, pat in r.aliases if pat.fullmatch(piece, timeout=_TIMEOUT)), None)
+        if sid == "procedure":
+            systems.extend(s for s in PROCEDURE_SYSTEMS if s not in systems)
+        elif sid and sid not in systems:
+            systems.append(sid)
+    if not systems:
+        return None
+    other = body.lower().startswith("other ")
+    return Header(tuple(systems), group if group else (UNSPECIFIED if other else None), other)
+
+
+def read_group(text: str) -> str | None:
+    """The coverage group a line names, or None."""
+    body = text.rstrip(":").strip()
+    if len(body.split()) > 25:
+        return None
+    for gid, pat, whole in _rules().groups:
+        m = pat.fullmatch(body, timeout=_TIMEOUT) if whole else pat.match(body, timeout=_TIMEOUT)
+        if m:
+            return gid
+    return None
+
+
+def read_row(text: str) -> Row | None:
+    """A code row: a code cell (codes, ranges, comma lists) and its description."""
+    text = _SPLIT_DOT.sub(".", text)
+    m = _rules().row.match(text, timeout=_TIMEOUT)
+    if not m:
+        return None
+    codes: list[tuple[str, str | None]] = []
+    for c in _rules().code.finditer(m.group("cell"), timeout=_TIMEOUT):
+        codes.append((c.group("a"), c.group("b") or c.group("c")))
+    desc = (m.group("desc") or "").strip() or None
+    return Row(tuple(codes), desc, bool(m.group("dangle")))
+
+
+def is_note(text: str) -> bool:
+    return any(p.match(text, timeout=_TIMEOUT) for p in _rules().notes)
+
+
+def is_skipped(text: str) -> bool:
+    return any(p.match(text, timeout=_TIMEOUT) for p in _rules().skips)
+
+
+def _join(desc: str | None, more: str) -> str:
+    if not desc:
+        return more
+    if desc.endswith("-") and len(desc) > 1 and desc[-2].isalpha():
+        return desc + more
+    return f"{desc} {more}"
+
+
+# --- the state machine ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Entry:
+    code: str
+    code_end: str | None
+    system: str
+    first: Line
+    last: Line
+    description: str | None
+    table: _Table
+
+
+@dataclass(slots=True)
+class _Table:
+    group: str
+    heading: str | None
+    system: str
+    notes: list[str] = field(default_factory=list)
+    entries: list[_Entry] = field(default_factory=list)
+    first: Line | None = None
+    last: Line | None = None
+
+    def touch(self, line: Line) -> None:
+        if self.first is None:
+            self.first = line
+        self.last = line
+
+
+@dataclass(slots=True)
+class _State:
+    not_covered: str
+    tables: list[_Table] = field(default_factory=list)
+    block: dict[str, _Table] = field(default_factory=dict)  # system -> table, this group
+    group: str | None = None
+    heading: str | None = None
+    systems: tuple[str, ...] = ()  # systems the current header allows; () = none named
+    open: bool = False  # a header opened a table (rows accepted outside coding sections)
+    coding: bool = False  # inside a coding section
+    row: list[_Entry] = field(default_factory=list)  # entries of the row being read
+    row_line: Line | None = None
+    dangling: bool = False  # the code cell of the current row goes on
+    pending_end: bool = False  # the cell ended with a dash: the next code closes a range
+    code_x0: float | None = None  # PDF: x of the code column of the current table
+
+    def set_group(self, group: str, heading: str | None) -> None:
+        group = self.not_covered if group == NOT_COVERED else group
+        if group == self.group and heading == self.heading:
+            return  # the same group line repeated at the top of a page
+        self.group = group
+        self.heading = heading
+        self.block = {}
+        self.end_row()
+
+    def end_row(self) -> None:
+        self.row = []
+        self.row_line = None
+        self.dangling = False
+        self.pending_end = False
+
+    def close(self) -> None:
+        self.end_row()
+        self.group = None
+        self.heading = None
+        self.systems = ()
+        self.open = False
+        self.block = {}
+        self.code_x0 = None
+
+    def table(self, system: str, line: Line) -> _Table:
+        t = self.block.get(system)
+        if t is None:
+            t = _Table(self.group or UNSPECIFIED, self.heading, system)
+            self.block[system] = t
+            self.tables.append(t)
+        t.touch(line)
+        return t
+
+
+def _section_lines(ctx: Context) -> Iterator[tuple[Line, bool, bool, bool]]:
+    """(line, is_heading, opens a top-level section, inside a coding section)."""
+    kinds = {s.id: s.kind for s in ctx.sections}
+    parents = {s.id: s.parent for s in ctx.sections}
+
+    def coding(node_id: int | None) -> bool:
+        while node_id is not None:
+            if kinds.get(node_id) == "coding":
+                return True
+            node_id = parents.get(node_id)
+        return False
+
+    prev: Line | None = None
+    for s in ctx.sections:
+        if s.heading_line is not None:
+            prev = s.heading_line
+        if s.kind in SKIP_KINDS or (s.parent is not None and kinds.get(s.parent) in SKIP_KINDS):
+            if s.heading_line is not None:
+                yield s.heading_line, True, True, False  # ends any table
+            if s.lines:
+                prev = s.lines[-1]
+            continue
+        in_coding = coding(s.id) or _codes_heading(s.heading)
+        if s.heading_line is not None:
+            yield s.heading_line, True, s.level == 1, in_coding
+        for line in s.lines:
+            for lost in _removed_headers(ctx, prev, line):
+                yield lost, False, False, in_coding
+            prev = line
+            yield line, False, False, in_coding
+        if s.lines:
+            prev = s.lines[-1]
+
+
+def _removed_headers(ctx: Context, prev: Line | None, line: Line) -> list[Line]:
+    """System headers among the raw lines removed between two kept lines.
+
+    Boilerplate removal may take a table's system header together with the notice above it
+    ("CPT® is a registered trademark ..." followed by "HCPCS Code Description"); without the
+    header the rows below would land in the previous system's table.
+    """
+    if prev is None or line.index - prev.index <= 1 or prev.index >= line.index:
+        return []
+    out: list[Line] = []
+    for raw_line in ctx.raw.lines[prev.index + 1 : line.index]:
+        header = read_header(_norm(raw_line.text))
+        if header is not None and header.systems:
+            out.append(raw_line)
+    return out
+
+
+def _codes_heading(heading: str | None) -> bool:
+    """A section heading that names codes ("CPT Codes / HCPCS Codes", "HCPCS")."""
+    if not heading:
+        return False
+    header = read_header(_norm(heading))
+    return header is not None and (
+        _CODE_WORD.search(heading) is not None or _EXPLICIT.match(heading) is not None
+    )
+
+
+def _mentions_investigational(ctx: Context) -> bool:
+    """Does the document call services experimental or investigational (outside citations)?"""
+    pat = regex.compile(r"\b(?:experimental|investigational)\b", regex.I)
+    return any(
+        pat.search(ln.text) for s in ctx.sections if s.kind not in SKIP_KINDS for ln in s.lines
+    )
+
+
+class _Reader:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        nc = "investigational_not_medically_necessary" if _mentions_investigational(ctx) \
+            else "not_medically_necessary"
+        self.st = _State(not_covered=nc)
+
+    # one line -------------------------------------------------------------------------------
+    def feed(self, line: Line, is_heading: bool, top: bool, in_coding: bool) -> None:
+        st = self.st
+        text = _norm(line.text)
+        if not text:
+            return
+        if is_heading and not in_coding and top:
+            st.close()
+        if is_heading and in_coding and top and not st.coding:
+            st.close()
+        st.coding = in_coding
+        if self._continue_cell(line, text):
+            return
+        if self._row(line, text):
+            return
+        if self._header_or_group(line, text):
+            return
+        if is_heading:
+            st.end_row()
+            if not in_coding:
+                st.close()
+            return
+        if is_skipped(text):
+            st.end_row()
+            return
+        if st.open or st.coding:
+            if is_note(text):
+                self._note(line, text)
+                return
+            if st.row and self._continues(line, text):
+                self._extend(line, text)
+                return
+            st.end_row()
+            self._maybe_unparsed(line, text)
+
+    # pieces ---------------------------------------------------------------------------------
+    def _allowed(self) -> tuple[str, ...]:
+        return self.st.systems or ROW_SYSTEMS
+
+    def _continue_cell(self, line: Line, text: str) -> bool:
+        """Code-only lines that go on with a wrapped code cell ("C7B.1, C76.0 -")."""
+        st = self.st
+        if not (st.row and st.dangling):
+            return False
+        row = read_row(text)
+        if row is None or row.description is not None:
+            return False  # a row with its own description is a new row
+        codes = list(row.codes)
+        if st.pending_end and codes:
+            first, first_end = codes.pop(0)
+            last = st.row[-1]
+            if first_end is None and last.code_end is None:
+                last.code_end = first
+            else:
+                codes.insert(0, (first, first_end))
+        anchor = st.row[0]
+        for code, end in codes:
+            self._add_entry(line, code, end, anchor.description, anchor.system)
+        for e in st.row:
+            e.last = line
+        st.dangling = row.dangling
+        st.pending_end = row.dangling and text.rstrip().endswith("-")
+        return True
+
+    def _row(self, line: Line, text: str) -> bool:
+        st = self.st
+        if not (st.open or st.coding):
+            return False
+        if st.code_x0 is not None and line.x0 is not None and line.x0 > st.code_x0 + 8:
+            return False  # set at the description column: a wrapped description
+        row = read_row(text)
+        if row is None or not row.codes:
+            return False
+        allowed = self._allowed()
+        systems = [infer_system(c, allowed) for c, _ in row.codes]
+        if not st.coding and not all(systems):
+            return False  # outside a coding section every code must fit the header
+        st.end_row()
+        if st.code_x0 is None and line.x0 is not None:
+            st.code_x0 = line.x0
+        for (code, end), system in zip(row.codes, systems, strict=True):
+            if system is None:
+                # the shape fits no system the header allows: keep the row, flag it
+                system = allowed[0] if len(allowed) == 1 else (
+                    infer_system(code, ROW_SYSTEMS + ("ICD-10-PCS",)) or allowed[0])
+            self._add_entry(line, code, end, row.description, system)
+        st.row_line = line
+        st.dangling = row.dangling
+        st.pending_end = row.dangling and (
+            text.rstrip().endswith("-") or row.description is not None
+            and regex.search(r"[-–—]\s*$", text[: len(text) - len(row.description)]) is not None
+        )
+        return True
+
+    def _add_entry(self, line: Line, code: str, end: str | None, desc: str | None,
+                   system: str) -> None:
+        st = self.st
+        table = st.table(system, line)
+        e = _Entry(code, end, system, line, line, desc, table)
+        table.entries.append(e)
+        st.row.append(e)
+
+    def _header_or_group(self, line: Line, text: str) -> bool:
+        st = self.st
+        header = read_header(text)
+        if header is not None:
+            if not header.systems:  # a column header: the table goes on
+                st.open = True
+                if not st.dangling:  # a wrapped code cell may go on after a page break
+                    st.end_row()
+                return True
+            if header.group is not None:
+                st.set_group(header.group, text)
+            elif header.other:
+                st.set_group(UNSPECIFIED, text)
+            st.end_row()
+            st.systems = header.systems
+            st.open = True
+            st.code_x0 = None
+            if len(header.systems) == 1:
+                st.table(header.systems[0], line)
+            return True
+        group = read_group(text)
+        if group is not None:
+            st.set_group(group, text)
+            st.systems = ()
+            st.code_x0 = None
+            if st.coding:
+                st.open = True
+            return True
+        return False
+
+    def _note(self, line: Line, text: str) -> None:
+        st = self.st
+        st.end_row()
+        if len(st.systems) == 1:
+            table = st.table(st.systems[0], line)
+        elif st.tables and st.tables[-1] in st.block.values():
+            table = st.tables[-1]
+            table.touch(line)
+        else:
+            return
+        table.notes.append(text)
+
+    def _continues(self, line: Line, text: str) -> bool:
+        """Does `line` go on with the description of the row being read?"""
+        st = self.st
+        first = st.row_line
+        if first is None:
+            return False
+        if text.endswith(":") and text[:1].isupper() and len(text.split()) <= 12:
+            return False  # a lead-in or sub-heading ("Genotyping for CYP2D6:")
+        if line.x0 is not None and first.x0 is not None:
+            if line.x0 < first.x0 - 3:
+                return False  # left of the code column: a category line or prose
+            if line.size and first.size and abs(line.size - first.size) > 0.6:
+                return False  # other type: a footnote
+            if line.bold and not first.bold:
+                return False  # a bold sub-heading
+        desc = st.row[-1].description or ""
+        if desc.endswith(".") and text[:1].isupper() and len(text.split()) > 12:
+            return False  # a new sentence of prose after a finished description
+        return True
+
+    def _extend(self, line: Line, text: str) -> None:
+        st = self.st
+        for e in st.row:
+            e.description = _join(e.description, text)
+            e.last = line
+            e.table.touch(line)
+        st.dangling = False
+        st.pending_end = False
+
+    def _maybe_unparsed(self, line: Line, text: str) -> None:
+        first = text.split(" ", 1)[0].rstrip(",;:")
+        if first.isupper() and any(ch.isdigit() for ch in first) and \
+                infer_system(first.split("-")[0], ROW_SYSTEMS) is not None:
+            self.ctx.issue("I_CODE_ROW_UNPARSED", f"code-like line not read as a row: {text[:80]}",
+                           (line.start, line.end))
+
+    # output ---------------------------------------------------------------------------------
+    def tables(self) -> list[CodeTable]:
+        out: list[CodeTable] = []
+        for t in self.st.tables:
+            if not t.entries and not t.notes:
+                continue
+            entries = [self._entry(e) for e in t.entries]
+            span = (t.first.start, t.last.end) if t.first and t.last else None
+            out.append(CodeTable(group=t.group, group_heading=t.heading, system=t.system,
+                                 notes=t.notes, entries=entries, span=span))
+        return out
+
+    def _entry(self, e: _Entry) -> CodeEntry:
+        valid, expanded, problem = validate(e.system, e.code, e.code_end)
+        span = (e.first.start, e.last.end)
+        if problem:
+            self.ctx.issue("I_CODE_INVALID", problem, span)
+        desc = _norm(e.description).lstrip(",;- ").strip() if e.description else None
+        return CodeEntry(code=e.code, code_end=e.code_end, description=desc or None, valid=valid,
+                         expanded=expanded, span=span, page=e.first.page)
 
 
 def extract(ctx: Context) -> list[CodeTable]:
-    return []  # TODO(issue 3): implemented by the codes work
+    reader = _Reader(ctx)
+    for line, is_heading, top, in_coding in _section_lines(ctx):
+        reader.feed(line, is_heading, top, in_coding)
+    return reader.tables()
