@@ -1,10 +1,844 @@
-"""Criteria trees: one block per coverage statement, a logic tree of its labelled items."""
+"""Criteria trees: one block per coverage statement, a logic tree of its labelled items.
+
+Heuristics, in the order the code applies them:
+
+  1. Region. Criteria live in clinical-indication sections ("Clinical Indications", "Position
+     Statement", "Coverage Rationale", "Covered Indications", ...). The document's lines are
+     walked in order (front matter, then each section's heading and body); a heading of that
+     kind, or a line that names a status on its own ("I. Medical Necessity", "Investigational
+     and Not Medically Necessary:"), opens the region; a heading of any other known kind
+     closes it. Headings of evidence, coding and reference kinds close it for good, so a code
+     table titled "Not Medically Necessary" does not reopen it.
+  2. Units. Region lines become units: headings, paragraphs and list items. A line opens an
+     item when it starts with a label (A., 1., a), (i), bullets); a line made only of a
+     connector ("and", "or") belongs to the item before it. Wrapped lines join their unit
+     unless the indentation falls back left of the label, the previous line ended a sentence
+     short of the margin, or a note starts. In PDFs, lines indented under a lead-in that ends
+     with a colon are unlabelled items even without a bullet glyph; each starts after a line
+     ending with ";", "," or "." when it begins with a capital.
+  3. Blocks. A paragraph carrying a status phrase ("is considered medically necessary when",
+     "Aetna considers ... medically necessary", "is unproven and not medically necessary",
+     "may be covered", "will not be covered") starts a block; the status comes from the
+     phrase whose status word sits nearest its verb. The first paragraph or list after a status
+     heading starts a block with the heading's status. A labelled item carrying its own status
+     where no block is open is a numbered statement: a block whose own label is dropped.
+     Notes ("Note: ...") never start blocks. A plain paragraph suspends the open list; a later
+     item resumes it only when its label continues that list (A. ... note ... B.).
+  4. Nesting. An item whose label style (A., 1., a., i., bullet glyph) matches an open list at
+     a compatible indentation is that list's next sibling; otherwise it opens a nested list
+     under the last item. "i", "v", "x" (and "I", "V", "X") read as letters only right after
+     "h", "u", "w" in an open letter list.
+  5. Operators. The lead-in (the parent's text, or the block statement for the root list)
+     decides where it says so ("all of the following", "either of", "two or more of",
+     "(1 or 2)", "(A through G)", or a list of separately named services, which is `any`).
+     Otherwise the connectors between the items decide ("; or" -> any, "; and" -> all); a
+     connector after the last item of a nested list joins the list above. Where the lead-in
+     and the connectors disagree, or the connectors mix, an issue is recorded. With neither,
+     a list is `any`: its items are named one by one.
+  6. Text. An item's text is its wrapped lines joined (a hyphen at a line end joins as is),
+     without its label, its trailing connector or separator; spans index the source text.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import regex
+
 from extractor.context import Context
-from extractor.models.contract import CriteriaBlock
+from extractor.document import Line
+from extractor.models.contract import CriteriaBlock, CriteriaNode
+from extractor.rules import compile_all, load
+from extractor.segment.paragraphs import CODE_ROW
+from extractor.segment.sections import lexicon
+from extractor.textmap import TextMap
+from extractor.textutil import fold
+
+TIMEOUT = 0.05
+# indentation tolerances in PDF points
+SIBLING_TOL = 8.0
+DEDENT_TOL = 3.0
+INDENT_MIN = 6.0
+
+# A list label at the start of a line: "A.", "1)", "(a)", "iv.", or a bullet glyph. The label
+# must be followed by white space so that "e.g." or "U.S." never read as labels.
+LABEL = regex.compile(
+    r"^(?:(?P<open>\()?(?P<tok>[A-Z]|[a-z]|\d{1,3}|[ivxl]{1,6}|[IVXL]{1,6})(?P<close>[.)])"
+    r"|(?P<bullet>[•·▪●○■◦►▶✓❖➢➤\-–—*o\uf0b7\uf0a7\uf0d8\uf076\uf0fc\uf0a8]))\s+(?=\S)"
+)
+_ROMAN_LOWER = regex.compile(r"^[ivxl]+$")
+_ROMAN_UPPER = regex.compile(r"^[IVXL]+$")
+_SENTENCE_END = regex.compile(r"[.:!?][\"'”’)\]]?$")
+_TERMINATOR = regex.compile(r"[.;,:][\"'”’)\]]?$")
+_NUMBERING = regex.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])[.)]\s+")
+_TRAILING = regex.compile(r"[\s:.\-–]+$")
+_CONNECTOR_TAIL = regex.compile(r"(?:[;,]\s*|\s+)(and/or|and|or|plus)\s*$|^(and/or|and|or|plus)\s*$", regex.I)
+_SEPARATOR_TAIL = regex.compile(r"\s*[;,]\s*$")
+_QUOTED = regex.compile(r"[“\"][^”\"]{0,600}[”\"]")
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    status: list[tuple[str, int, regex.Pattern[str]]]  # (status, order, pattern)
+    heading: list[tuple[str, regex.Pattern[str]]]
+    ops: list[tuple[str, int | None, regex.Pattern[str]]]  # (op, min, pattern)
+    numbers: dict[str, int]
+    notes: tuple[str, ...]
+    connectors: dict[str, str]
+    hard_off: frozenset[str]
+    skip_headings: frozenset[str]
+
+
+@cache
+def _rules() -> _Rules:
+    data: dict[str, Any] = load("criteria")
+    keys = {"id", "status", "order", "pattern"}
+    status_pats = compile_all("criteria.status", data["status"], allowed=keys)
+    status = [
+        (item["status"], int(item.get("order", 9)), pat)
+        for item, (_, pat) in zip(data["status"], status_pats, strict=True)
+    ]
+    head_pats = compile_all("criteria.heading", data["heading"], allowed={"id", "status", "pattern"})
+    heading = [(item["status"], pat) for item, (_, pat) in zip(data["heading"], head_pats, strict=True)]
+    op_pats = compile_all("criteria.op", data["op"], allowed={"id", "op", "min", "pattern"})
+    ops = [(item["op"], item.get("min"), pat) for item, (_, pat) in zip(data["op"], op_pats, strict=True)]
+    words = data["words"]
+    return _Rules(
+        status=status,
+        heading=heading,
+        ops=ops,
+        numbers={k.lower(): int(v) for k, v in words["numbers"].items()},
+        notes=tuple(p.lower() for p in words["note_prefixes"]),
+        connectors={k.lower(): v for k, v in words["connectors"].items()},
+        hard_off=frozenset(data["region"]["hard_off"]),
+        skip_headings=frozenset(fold(h) for h in data["region"]["skip_headings"]),
+    )
+
+
+def find_status(text: str) -> str | None:
+    """The status a statement names: the match whose status word sits nearest its verb.
+    Quoted text (a statute cited) names no status of the document's own."""
+    text = _QUOTED.sub(" ", text)
+    best: tuple[int, int, int] | None = None
+    found: str | None = None
+    for status, order, pat in _rules().status:
+        try:
+            m = pat.search(text, timeout=TIMEOUT)
+        except TimeoutError:
+            continue
+        if m is None:
+            continue
+        key = (m.start(), m.end() - m.start(), order)
+        if best is None or key < best:
+            best, found = key, status
+    return found
+
+
+def heading_status(text: str) -> str | None:
+    """The status a short heading line names on its own ("Not Medically Necessary:")."""
+    if len(text.split()) > 9:
+        return None
+    key = _TRAILING.sub("", fold(_NUMBERING.sub("", text.strip())))
+    for status, pat in _rules().heading:
+        if pat.fullmatch(key, timeout=TIMEOUT):
+            return status
+    return None
+
+
+def lead_in_op(text: str) -> tuple[str, int | None] | None:
+    """The operator a lead-in names; the last match in the text decides."""
+    best: tuple[int, str, int | None] | None = None
+    for op, minimum, pat in _rules().ops:
+        try:
+            matches = list(pat.finditer(text, timeout=TIMEOUT))
+        except TimeoutError:
+            continue
+        for m in matches:
+            n = minimum
+            if op == "at_least":
+                n = _number(m.captures("n")[-1] if m.captures("n") else "")
+                if n is None:
+                    continue
+            if best is None or m.end() > best[0]:
+                best = (m.end(), op, n)
+    return (best[1], best[2]) if best else None
+
+
+def _number(word: str) -> int | None:
+    w = word.lower()
+    if w.isdigit():
+        return int(w)
+    return _rules().numbers.get(w)
+
+
+def is_note(text: str) -> bool:
+    low = text.lower().lstrip()
+    for p in _rules().notes:
+        if low.startswith(p) and (not p[-1].isalpha() or len(low) == len(p) or not low[len(p)].isalpha()):
+            return True
+    return False
+
+
+def connector_of(text: str) -> str | None:
+    """The connector ending an item ("; or" -> "or"), if any."""
+    m = _CONNECTOR_TAIL.search(text)
+    if not m:
+        return None
+    return (m.group(1) or m.group(2)).lower()
+
+
+# --- units --------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Unit:
+    kind: str  # "heading" | "para" | "item"
+    lines: list[Line]
+    section: int | None
+    label: str | None = None  # item label token without punctuation; None for bullets
+    form: str = ""  # label form: "dot", "paren", "close", "bullet:<glyph>", "indent"
+    x0: float | None = None  # x0 of the first line (the label's position)
+    status: str | None = None  # for headings: the status the heading names
+    connector: str | None = None  # a connector standing on a line of its own after the unit
+
+    @property
+    def first(self) -> Line:
+        return self.lines[0]
+
+    @property
+    def last_text(self) -> str:
+        return self.lines[-1].text.strip()
+
+
+@dataclass(slots=True)
+class _Entry:
+    line: Line
+    heading: bool
+    section: int | None
+    kind: str | None
+
+
+def _stream(ctx: Context) -> list[_Entry]:
+    """Front matter lines, then every section's heading line and body lines, in order."""
+    out = [_Entry(ln, False, None, None) for ln in ctx.front]
+    for s in ctx.sections:
+        if s.heading_line is not None:
+            out.append(_Entry(s.heading_line, True, s.id, s.kind))
+        out.extend(_Entry(ln, False, s.id, s.kind) for ln in s.lines)
+    return out
+
+
+def _heading_like(line: Line) -> bool:
+    text = line.text.strip()
+    if len(text.split()) > 10 or not text[:1].isalnum():
+        return False
+    if text.endswith((".", ",", ";")) and not _NUMBERING.match(text + " "):
+        return False
+    return bool(text[:1].isupper() or text[:1].isdigit())
+
+
+def _region(entries: list[_Entry]) -> list[bool]:
+    """Which entries fall in a criteria region (heuristic 1); marks recognised headings."""
+    lex = lexicon("guideline")
+    rules = _rules()
+    on, locked = False, False
+    out: list[bool] = []
+    for e in entries:
+        text = e.line.text.strip()
+        key = _TRAILING.sub("", fold(_NUMBERING.sub("", text)))
+        kind: str | None = None
+        if e.heading:
+            kind = lex.top(text) or (e.kind if e.kind == "clinical_indications" else None)
+            if kind is None and heading_status(text):
+                kind = "status"
+        elif _heading_like(e.line) and not text.endswith("."):
+            kind = lex.top(text)
+            if kind is None and heading_status(text):
+                kind = "status"
+            if kind is not None:
+                e.heading = True
+        if key in rules.skip_headings:
+            kind, e.heading = "skip", True
+        if kind == "clinical_indications":
+            on, locked = True, False
+        elif kind == "status":
+            if not locked:
+                on = True
+        elif kind is not None:
+            on = False
+            locked = kind in rules.hard_off
+        out.append(on)
+    return out
+
+
+def _label(text: str) -> tuple[str | None, str, int] | None:
+    """(token, form, end offset of the label and its space) for a line opening an item."""
+    m = LABEL.match(text)
+    if not m:
+        return None
+    if m.group("bullet"):
+        return None, f"bullet:{m.group('bullet')}", m.end()
+    form = "paren" if m.group("open") else ("close" if m.group("close") == ")" else "dot")
+    return m.group("tok"), form, m.end()
+
+
+def _is_furniture(line: Line, margin_x0: float | None) -> bool:
+    """A stray short line far right of the text column (a page's "Feedback" tab)."""
+    return (
+        margin_x0 is not None
+        and line.x0 is not None
+        and line.x0 > margin_x0 + 200
+        and len(line.text.split()) <= 5
+    )
+
+
+def _modal(values: list[float]) -> float | None:
+    if not values:
+        return None
+    return Counter(round(v) for v in values).most_common(1)[0][0]
+
+
+class _UnitBuilder:
+    """Region lines -> units (heuristic 2)."""
+
+    def __init__(self, lines: list[Line]) -> None:
+        xs = [ln.x0 for ln in lines if ln.x0 is not None]
+        x1s = [ln.x1 for ln in lines if ln.x1 is not None]
+        self.margin_x0 = _modal(xs) if xs else None
+        self.right = sorted(x1s)[int(len(x1s) * 0.9)] if x1s else None
+        lengths = sorted(len(ln.text) for ln in lines)
+        self.width_chars = lengths[int(len(lengths) * 0.8)] if lengths else 0
+        self.units: list[Unit] = []
+        self.cur: Unit | None = None
+
+    def flush(self) -> None:
+        if self.cur is not None:
+            self.units.append(self.cur)
+        self.cur = None
+
+    def heading(self, line: Line, section: int | None, status: str | None) -> None:
+        self.flush()
+        self.units.append(Unit("heading", [line], section, status=status, x0=line.x0))
+
+    def _short(self, line: Line) -> bool:
+        if line.x1 is not None and self.right is not None:
+            return line.x1 < self.right - 25
+        return len(line.text) < 0.8 * self.width_chars
+
+    def _continues(self, cur: Unit, line: Line, text: str) -> bool:
+        prev = cur.lines[-1]
+        ptext = prev.text.strip()
+        if is_note(text) and not cur.lines[-1].text.rstrip().endswith(("(", "-")):
+            return False
+        if ptext.endswith(":"):
+            return False
+        if cur.kind == "item" and cur.x0 is not None and line.x0 is not None:
+            if line.x0 < cur.x0 - DEDENT_TOL:
+                return False
+        if cur.kind == "para" and cur.x0 is not None and line.x0 is not None:
+            if abs(line.x0 - cur.lines[-1].x0) > INDENT_MIN and _SENTENCE_END.search(ptext):  # type: ignore[operator]
+                return False
+        if _SENTENCE_END.search(ptext) and self._short(prev) and text[:1].isupper():
+            return False
+        if cur.form == "indent" and text[:1].isupper() and (
+            _TERMINATOR.search(ptext) or connector_of(ptext) or self._short(prev)
+        ):
+            return False
+        if (
+            prev.page == line.page and line.gap_before > 0 and line.x0 is not None
+            and _SENTENCE_END.search(ptext) and text[:1].isupper()
+        ):
+            return False  # a blank gap after a finished sentence (PDF)
+        if text[:1].islower():
+            return True
+        if _heading_like(line) and _SENTENCE_END.search(ptext) and heading_status(text):
+            return False
+        return True
+
+    def add(self, line: Line, section: int | None) -> None:
+        text = line.text.strip()
+        if not text or _is_furniture(line, self.margin_x0):
+            return
+        cur = self.cur
+        if text.lower() in _rules().connectors and cur is not None:
+            cur.connector = text.lower()
+            return
+        lab = None if is_note(text) else _label(text)
+        hs = heading_status(text) if _heading_like(line) and not text.endswith(".") else None
+        complete = cur is None or cur.kind == "heading" or bool(_SENTENCE_END.search(cur.last_text))
+        if hs is not None and complete:
+            self.heading(line, section, hs)  # "II. Experimental, Investigational, or Unproven"
+            return
+        if lab is not None:
+            token, form, _ = lab
+            self.flush()
+            self.cur = Unit("item", [line], section, label=token, form=form, x0=line.x0)
+            return
+        if self._title(cur, line, text):
+            self.heading(line, section, None)  # an untitled subheading such as "Reoperation"
+            return
+        if cur is not None and cur.kind != "heading" and self._continues(cur, line, text):
+            cur.lines.append(line)
+            return
+        # a new paragraph, or an unlabelled item indented under a lead-in
+        self.flush()
+        if self._indented_item(cur, line, text):
+            self.cur = Unit("item", [line], section, label=None, form="indent", x0=line.x0)
+        else:
+            self.cur = Unit("para", [line], section, x0=line.x0)
+
+    def _title(self, cur: Unit | None, line: Line, text: str) -> bool:
+        """A short capitalised line at the margin, after a finished sentence, without final
+        punctuation: a subheading the segmenter did not know."""
+        if cur is None or not _heading_like(line) or _TERMINATOR.search(text):
+            return False
+        if len(text.split()) > 6 or text.endswith(("-", "(")):
+            return False
+        if not cur.last_text.endswith((".", "!", "?")) and cur.kind != "heading":
+            return False
+        if line.x0 is not None and self.margin_x0 is not None and line.x0 > self.margin_x0 + DEDENT_TOL:
+            return False
+        return True
+
+    def _indented_item(self, prev: Unit | None, line: Line, text: str) -> bool:
+        if prev is None or line.x0 is None or prev.x0 is None or is_note(text):
+            return False
+        if prev.form == "indent":
+            return abs(line.x0 - prev.x0) <= DEDENT_TOL
+        if prev.kind != "para" or not prev.last_text.endswith(":"):
+            return False
+        return line.x0 > prev.x0 + INDENT_MIN
+
+    def build(self, entries: list[_Entry]) -> list[Unit]:
+        for e in entries:
+            if e.heading:
+                self.heading(e.line, e.section, heading_status(e.line.text))
+            else:
+                self.add(e.line, e.section)
+        self.flush()
+        # a note paragraph inside an indented list ends it; items after it stay items
+        return self.units
+
+
+# --- trees ---------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Node:
+    unit: Unit | None  # None for a block root
+    label: str | None
+    style: str | None
+    children: list[_Node] = field(default_factory=list)
+    connector: str | None = None  # the connector after this item
+
+
+@dataclass(slots=True)
+class _Level:
+    style: str
+    x0: float | None
+    parent: _Node
+
+
+@dataclass(slots=True)
+class _Block:
+    status: str
+    statement: Unit
+    root: _Node
+    stack: list[_Level] = field(default_factory=list)
+    order: list[_Node] = field(default_factory=list)  # items in document order
+
+    def root_style(self) -> str | None:
+        return self.stack[0].style if self.stack else None
+
+
+def _successor(a: str, b: str, style: str) -> bool:
+    """Whether label b follows label a in a list of this style."""
+    if style.startswith("digit"):
+        return a.isdigit() and b.isdigit() and int(b) == int(a) + 1
+    if style.startswith("roman"):
+        ra, rb = _roman(a), _roman(b)
+        return ra is not None and rb is not None and rb == ra + 1
+    if style.startswith(("upper", "lower")):
+        return len(a) == 1 and len(b) == 1 and ord(b) == ord(a) + 1
+    return True
+
+
+def _is_first_label(label: str) -> bool:
+    return label in ("A", "a", "1", "i", "I")
+
+
+def _roman(s: str) -> int | None:
+    vals = {"i": 1, "v": 5, "x": 10, "l": 50}
+    total, prev = 0, 0
+    for ch in reversed(s.lower()):
+        v = vals.get(ch)
+        if v is None:
+            return None
+        total = total - v if v < prev else total + v
+        prev = max(prev, v)
+    return total
+
+
+def _style(unit: Unit, stack: list[_Level]) -> str:
+    """Label style (heuristic 4): kind of token and its punctuation."""
+    tok = unit.label
+    if tok is None:
+        return unit.form
+    if tok.isdigit():
+        kind = "digit"
+    elif _ROMAN_LOWER.match(tok) or _ROMAN_UPPER.match(tok):
+        upper = tok.isupper()
+        letter_kind = "upper" if upper else "lower"
+        kind = ("roman_upper" if upper else "roman_lower")
+        if len(tok) == 1:
+            prev = chr(ord(tok) - 1)
+            if any(lv.style == f"{letter_kind}:{unit.form}" and lv.parent.children
+                   and lv.parent.children[-1].label == prev for lv in stack):
+                kind = letter_kind
+            elif tok.lower() == "l":
+                kind = letter_kind
+            elif not any(lv.style.startswith(kind) for lv in stack) and tok.lower() != "i":
+                kind = letter_kind  # a lone "v" or "x" opening a list is a letter
+    elif tok.isupper():
+        kind = "upper"
+    else:
+        kind = "lower"
+    return f"{kind}:{unit.form}"
+
+
+def _attach(block: _Block, unit: Unit) -> None:
+    style = _style(unit, block.stack)
+    node = _Node(unit, unit.label, style)
+    x0 = unit.x0
+    if not block.stack:
+        block.stack.append(_Level(style, x0, block.root))
+        block.root.children.append(node)
+        block.order.append(node)
+        return
+    for depth in range(len(block.stack) - 1, -1, -1):
+        lv = block.stack[depth]
+        if lv.style == style and (x0 is None or lv.x0 is None or abs(x0 - lv.x0) <= SIBLING_TOL):
+            del block.stack[depth + 1:]
+            lv.parent.children.append(node)
+            block.order.append(node)
+            return
+    top = block.stack[-1]
+    if x0 is not None and top.x0 is not None and x0 < top.x0 - SIBLING_TOL:
+        # shallower than the open list with a new style: a sibling of the deepest list that
+        # starts left of it
+        for depth in range(len(block.stack) - 1, -1, -1):
+            lv = block.stack[depth]
+            if lv.x0 is None or lv.x0 <= x0 + SIBLING_TOL:
+                del block.stack[depth + 1:]
+                lv.parent.children.append(node)
+                block.order.append(node)
+                return
+        del block.stack[1:]
+        block.stack[0].parent.children.append(node)
+        block.order.append(node)
+        return
+    parent = top.parent.children[-1]
+    block.stack.append(_Level(style, x0, parent))
+    parent.children.append(node)
+    block.order.append(node)
+
+
+def _resumes(block: _Block, unit: Unit) -> bool:
+    """Whether a labelled item continues a block's top list after an interruption."""
+    if unit.label is None or not block.stack:
+        return False
+    lv = block.stack[0]
+    style = _style(unit, block.stack[:1])
+    if style != lv.style or not lv.parent.children:
+        return False
+    last = lv.parent.children[-1].label
+    return last is not None and _successor(last, unit.label, style)
+
+
+class _Assembler:
+    """Units -> blocks (heuristic 3)."""
+
+    def __init__(self) -> None:
+        self.blocks: list[_Block] = []
+        self.open: _Block | None = None  # the block items attach to
+        self.suspended: _Block | None = None
+        self.head: Unit | None = None  # the last status heading
+        self.head_used = False
+        self.statement_style: str | None = None  # style of numbered statements
+        self.scope_start = 0  # index of the first block since the last heading
+
+    def _new(self, status: str, statement: Unit) -> _Block:
+        b = _Block(status, statement, _Node(None, None, None))
+        self.blocks.append(b)
+        self.open, self.suspended = b, None
+        return b
+
+    def feed(self, unit: Unit) -> None:
+        if unit.kind == "heading":
+            self.open = self.suspended = None
+            self.scope_start = len(self.blocks)
+            self.statement_style = None
+            if unit.status:
+                self.head, self.head_used = unit, False
+            else:
+                self.head = None
+            return
+        text = _unit_text(unit)
+        if unit.kind == "para":
+            self._para(unit, text)
+        else:
+            self._item(unit, text)
+
+    def _para(self, unit: Unit, text: str) -> None:
+        if is_note(text) or CODE_ROW.match(text):
+            if self.open is not None:
+                self.suspended, self.open = self.open, None
+            return
+        status = find_status(text)
+        if status is None and self.head is not None and not self.head_used:
+            status = self.head.status
+        if status is not None:
+            self.head_used = True
+            self._new(status, unit)
+            return
+        if self.open is not None:
+            self.suspended, self.open = self.open, None
+
+    def _item(self, unit: Unit, text: str) -> None:
+        if self.open is not None and not self._is_statement_sibling(unit, text):
+            earlier = self._resumable(unit) if not self.open.order else None
+            if earlier is None:
+                _attach(self.open, unit)
+                return
+            self.open = earlier
+            _attach(earlier, unit)
+            return
+        earlier = self._resumable(unit)
+        if earlier is not None:
+            self.open, self.suspended = earlier, None
+            _attach(earlier, unit)
+            return
+        status = find_status(text) if unit.label is not None or unit.form != "indent" else None
+        head = self.head if self.head is not None and not self.head_used else None
+        if head is not None and (status is None or status == head.status):
+            self.head_used = True
+            b = self._new(head.status or "", head)
+            _attach(b, unit)
+            return
+        if status is not None and unit.label is not None:
+            # a numbered statement: a block of its own whose label is not part of node paths
+            self.statement_style = _style(unit, [])
+            self.head_used = True
+            self._new(status, unit)
+            return
+        self.suspended = self.open or self.suspended
+        self.open = None
+
+    def _resumable(self, unit: Unit) -> _Block | None:
+        """The latest block since the last heading whose top list this item continues."""
+        if unit.label is None or _is_first_label(unit.label):
+            return None
+        for b in reversed(self.blocks[self.scope_start:]):
+            if _resumes(b, unit):
+                return b
+        return None
+
+    def _is_statement_sibling(self, unit: Unit, text: str) -> bool:
+        """In a run of numbered statements, the next statement opens the next block."""
+        if self.statement_style is None or self.open is None or unit.label is None:
+            return False
+        if _style(unit, []) != self.statement_style:
+            return False
+        st = self.open.statement
+        if st.x0 is not None and unit.x0 is not None and abs(st.x0 - unit.x0) > SIBLING_TOL:
+            return False
+        return find_status(text) is not None
+
+
+# --- text and output -------------------------------------------------------------------------
+
+
+def _textmap(lines: list[Line]) -> TextMap:
+    seps: list[str] = []
+    for prev in lines[:-1]:
+        p = prev.text.rstrip()
+        hyphen = p.endswith("-") and len(p) > 1 and p[-2].isalpha()
+        seps.append("" if hyphen else " ")
+    return TextMap(lines, seps)
+
+
+def _unit_text(unit: Unit) -> str:
+    return _textmap(unit.lines).text
+
+
+def _item_text(unit: Unit) -> tuple[str, tuple[int, int], str | None]:
+    """(text without label and connector, source span, trailing connector)."""
+    tm = _textmap(unit.lines)
+    text = tm.text
+    start = 0
+    if unit.kind == "item" and unit.form != "indent":
+        lab = _label(text)
+        if lab is not None:
+            start = lab[2]
+    end = len(text.rstrip())
+    connector = unit.connector
+    m = _CONNECTOR_TAIL.search(text, start)
+    if m is not None and m.start() >= start:
+        connector = connector or (m.group(1) or m.group(2)).lower()
+        end = m.start()
+    body = text[start:end]
+    sep = _SEPARATOR_TAIL.search(body)
+    if sep is not None:
+        if connector is None and body.rstrip().endswith(";"):
+            connector = ";"
+        end = start + sep.start()
+    while start < end and text[start].isspace():
+        start += 1
+    return text[start:end], tm.source_span(start, end), connector
+
+
+def _connector_op(words: list[str]) -> str | None:
+    table = _rules().connectors
+    ops = {table[w] for w in words if w in table}
+    if len(ops) == 1:
+        return ops.pop()
+    return None
+
+
+@dataclass(slots=True)
+class _Built:
+    text: str
+    span: tuple[int, int]
+    page: int
+    connector: str | None
+
+
+def _decide_op(
+    ctx: Context, lead: str, children: list[_Node], conns: list[str], where: tuple[int, int],
+    negative_root: bool,
+) -> tuple[str, int | None]:
+    """The operator of a list (heuristic 5)."""
+    named = lead_in_op(lead)
+    table = _rules().connectors
+    words = [c for c in conns if c in table]
+    by_conn = _connector_op(words)
+    if named is not None:
+        said = {table[w] for w in words}
+        if said and said != {named[0]} and named[0] != "at_least":
+            ctx.issue("I_CRITERIA_OP_CONFLICT",
+                      f"lead-in says {named[0]!r} but the connectors say {sorted(said)}", where)
+        return named
+    if words and by_conn is None:
+        ctx.issue("I_CRITERIA_MIXED_CONNECTORS",
+                  f"connectors {sorted(set(words))} mix in one list", where)
+    if negative_root:
+        return ("any", None)  # separately named exclusions each carry the status
+    if by_conn is not None:
+        return (by_conn, None)
+    return ("any", None)
+
+
+class _Emitter:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def block(self, b: _Block) -> CriteriaBlock:
+        st = b.statement
+        if st.kind == "item":
+            text, span, _ = _item_text(st)
+        else:
+            tm = _textmap(st.lines)
+            text = tm.text.strip()
+            span = tm.source_span(0, len(tm.text))
+        nxt = self._next_map(b)
+        children = [self.node(c, nxt) for c in b.root.children]
+        root = CriteriaNode(label=None, text=text, span=span, page=st.first.page)
+        end = span[1]
+        if children:
+            conns = self._conns(b.root, nxt)
+            negative = b.status != "medically_necessary"
+            op, minimum = _decide_op(self.ctx, text, b.root.children, conns, span, negative)
+            root.op, root.min, root.children = op, minimum, children  # type: ignore[assignment]
+            end = max(end, _last_end(children))
+        return CriteriaBlock(
+            status=b.status, statement=text, span=(span[0], max(span[1], end)),
+            page=st.first.page, section=st.section, logic=root,
+        )
+
+    def _next_map(self, b: _Block) -> dict[int, _Node]:
+        return {id(a): nb for a, nb in zip(b.order, b.order[1:], strict=False)}
+
+    def _conns(self, parent: _Node, nxt: dict[int, _Node]) -> list[str]:
+        """Connectors between this list's items: each child's own trailing connector, or the
+        one after the last item of its nested lists when the next item is its sibling."""
+        out: list[str] = []
+        kids = parent.children
+        for k, child in enumerate(kids):
+            if k == len(kids) - 1:
+                break
+            c = self._connector_before(child, kids[k + 1], nxt)
+            if c:
+                out.append(c)
+        return out
+
+    def _connector_before(self, child: _Node, sibling: _Node, nxt: dict[int, _Node]) -> str | None:
+        # the item right before `sibling` in document order is the last descendant of child
+        last = child
+        while last.children:
+            last = last.children[-1]
+        if nxt.get(id(last)) is not sibling:
+            return None
+        return last.connector
+
+    def node(self, n: _Node, nxt: dict[int, _Node]) -> CriteriaNode:
+        assert n.unit is not None
+        text, span, conn = _item_text(n.unit)
+        n.connector = conn
+        kids = [self.node(c, nxt) for c in n.children]
+        out = CriteriaNode(label=n.label, text=text, span=span, page=n.unit.first.page)
+        if kids:
+            conns = self._conns(n, nxt)
+            op, minimum = _decide_op(self.ctx, text, n.children, conns, span, False)
+            out.op, out.min, out.children = op, minimum, kids  # type: ignore[assignment]
+        return out
+
+
+def _last_end(nodes: list[CriteriaNode]) -> int:
+    end = 0
+    for n in nodes:
+        end = max(end, n.span[1], _last_end(n.children))
+    return end
+
+
+def _prepare_connectors(b: _Block) -> None:
+    """Trailing connectors are read before operators are decided (children are emitted first,
+    but a parent's list needs the connector of its children's last descendants)."""
+    for n in b.order:
+        assert n.unit is not None
+        n.connector = _item_text(n.unit)[2]
 
 
 def extract(ctx: Context) -> list[CriteriaBlock]:
-    return []  # TODO(issue 3): implemented by the criteria work
+    entries = _stream(ctx)
+    if not entries:
+        return []
+    inside = _region(entries)
+    picked = [e for e, ok in zip(entries, inside, strict=True) if ok]
+    if not picked:
+        return []
+    units = _UnitBuilder([e.line for e in picked]).build(picked)
+    asm = _Assembler()
+    for u in units:
+        asm.feed(u)
+    emitter = _Emitter(ctx)
+    out: list[CriteriaBlock] = []
+    for b in asm.blocks:
+        _prepare_connectors(b)
+        out.append(emitter.block(b))
+    return out
