@@ -1,10 +1,459 @@
-"""Guideline metadata: doc id, title, type, publisher, dates, status, page count."""
+"""Guideline metadata: doc id, title, type, publisher, dates, status, page count.
+
+Heuristics, in the order the code applies them (rules in rules/metadata.toml):
+  1. The header region is every source line up to the end of the front matter, at least the
+     whole first page, at most HEADER_MAX lines. It is read from `raw.lines`, not the kept
+     lines, because running headers and title blocks are often removed as page furniture.
+  2. Labels ("Guideline #:", "Publish Date:", "Status:") are found anywhere in a header line;
+     a label's value runs to the next label on the same line, so two-column header tables
+     ("Document #: LAB.00036 Publish Date: 10/01/2024") give both fields. A label that ends its
+     line takes the next line when that line carries no label of its own (the value column of
+     a two-column layout lands one line down); a date label also accepts a date-only line two
+     lines down (a table of contents interleaved with the header).
+  3. Values are checked before use: dates must parse (month-only dates become YYYY-MM), ids must
+     hold a digit, titles must hold letters. When several labels give one field, the label's
+     rank decides, then the first occurrence.
+  4. Document type: a header line that is a known type, or that starts with a type and goes on
+     with an id (the running header "Clinical UM Guideline CG-MED-28").
+  5. Title fallbacks: the line after such a running header; the largest type on page 1 (lines
+     that end with a colon are captions, not titles); a browser print stamp without its site
+     suffix.
+  6. Id fallbacks: the running header's id; a header line that is only an id; an id leading the
+     browser stamp or closing the title in parentheses.
+  7. Status fallback: the CMS coverage database's version table ("Currently in Effect ... You
+     are here").
+  8. Last review date fallback: the latest dated row of the document's history table.
+  9. Publisher: the first known publisher named in the header region, else the one named most
+     often in the document.
+ 10. Page count: PDF pages; for text, the largest N of "Page x of N" stamps, else 1.
+"""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+
+import regex
+
 from extractor.context import Context
+from extractor.document import Line
 from extractor.models.contract import GuidelineMetadata
+from extractor.rules import load
+from extractor.segment.sections import lexicon
+from extractor.textutil import clean_space
+
+HEADER_MAX = 200  # lines: LCDs put their "Document Information" table on page 3
+HEADER_PAGES = 3
+STRICT_VALUE = 60  # characters: a table cell, not a sentence
+TITLE_ZONE = 400.0  # points from the page top: a title sits in the upper half of page 1
+FIELDS = ("doc_id", "title", "publish_date", "effective_date", "last_review_date", "status")
+DATE_FIELDS = ("publish_date", "effective_date", "last_review_date")
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+         ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+         ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+         ("december", "dec")]
+    )
+    for m in names
+}
+_MONTH = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+# Each alternative is linear: fixed-width digit groups and a closed month vocabulary.
+_DATE_PATTERNS = [
+    re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)"),
+    re.compile(r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4}|\d{2})(?![\d/])"),
+    re.compile(_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})(?!\d)", re.I),
+    re.compile(_MONTH + r"\s+(?P<d>\d{1,2})/(?P<y>\d{4})(?!\d)", re.I),
+    re.compile(_MONTH + r",?\s+(?P<y>\d{4})(?!\d)", re.I),
+    re.compile(r"(?<![\d/])(?P<m>\d{1,2})/(?P<y>\d{4})(?![\d/])"),
+]
+_ONLY_DATE = re.compile(r"^\s*[\d/\-.,]+\s*$|^\s*[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}\s*$")
+_ID_TOKEN = re.compile(r"^[A-Za-z0-9][\w.\-\u2010\u2011/]*\d[\w.\-\u2010\u2011/]*$")
+_WORD_TOKEN = re.compile(r"^[A-Za-z]{1,12}$")
+_NUMBERED = re.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])[.)]\s")
+_PAGE_OF = re.compile(r"\bPage\s+\d+\s+of\s+(\d+)\b", re.I)
+
+
+# --- dates -----------------------------------------------------------------------------
+
+
+def _iso(y: int, m: int, d: int | None) -> str | None:
+    if not (1 <= m <= 12 and 1900 <= y <= 2100) or (d is not None and not 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{m:02d}" + (f"-{d:02d}" if d is not None else "")
+
+
+def parse_date(text: str) -> str | None:
+    """The first date in `text` as ISO (YYYY-MM-DD, or YYYY-MM for a month-only date)."""
+    best: tuple[int, str] | None = None
+    for pat in _DATE_PATTERNS:
+        m = pat.search(text)
+        if not m:
+            continue
+        g = m.groupdict()
+        y = int(g["y"])
+        if y < 100:
+            y += 2000 if y < 50 else 1900
+        month = _MONTHS[g["mon"].lower().rstrip(".")] if g.get("mon") else int(g["m"])
+        day = int(g["d"]) if g.get("d") else None
+        iso = _iso(y, month, day)
+        if iso and (best is None or m.start() < best[0]):
+            best = (m.start(), iso)
+    return best[1] if best else None
+
+
+# --- rules ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Label:
+    field: str
+    rank: int
+    pattern: regex.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    labels: list[_Label]
+    doc_types: list[tuple[str, regex.Pattern[str]]]
+    ids: list[regex.Pattern[str]]
+    stamp: regex.Pattern[str]
+    strip_suffix: list[regex.Pattern[str]]
+    strip_prefix: list[regex.Pattern[str]]
+    mcd_line: regex.Pattern[str]
+    mcd_phrases: list[regex.Pattern[str]]
+    publishers: list[tuple[str, regex.Pattern[str]]]
+
+
+@cache
+def rules() -> _Rules:
+    data = load("metadata")
+    flags = regex.I | regex.V1
+    labels = [
+        # a label starts a word and is not glued to the previous word ("Subject:" in prose)
+        _Label(spec["field"], int(spec.get("rank", 0)),
+               regex.compile(r"(?<![\w#])(?:" + p + r")(?=\s|$|(?<=:))", flags))
+        for spec in data["label"] for p in spec["patterns"]
+    ]
+    return _Rules(
+        labels=labels,
+        doc_types=[(d["name"], regex.compile(d["pattern"], flags)) for d in data["doc_type"]],
+        ids=[regex.compile(p) for p in data["ids"]["patterns"]],
+        stamp=regex.compile(data["stamp"]["pattern"], flags),
+        strip_suffix=[regex.compile(p, flags) for p in data["stamp"]["strip_suffix"]],
+        strip_prefix=[regex.compile(p, flags) for p in data["stamp"]["strip_prefix"]],
+        mcd_line=regex.compile(data["mcd_status"]["line"], flags),
+        mcd_phrases=[regex.compile(p, flags) for p in data["mcd_status"]["phrases"]],
+        publishers=[(p["name"], regex.compile(p["pattern"], flags)) for p in data["publisher"]],
+    )
+
+
+# --- labelled values ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    field: str
+    rank: int
+    start: int  # label start within the line
+    end: int  # label end
+    value_end: int  # where the value stops (next label or line end)
+
+
+def label_hits(text: str) -> list[_Hit]:
+    """Non-overlapping labels on one line, earliest and then longest first."""
+    found: list[tuple[int, int, _Label]] = []
+    for lab in rules().labels:
+        for m in lab.pattern.finditer(text, timeout=0.1):
+            if m.end() > m.start():
+                found.append((m.start(), m.end(), lab))
+    found.sort(key=lambda t: (t[0], -(t[1] - t[0]), t[2].rank))
+    kept: list[tuple[int, int, _Label]] = []
+    for s, e, lab in found:
+        if kept and s < kept[-1][1]:
+            continue
+        kept.append((s, e, lab))
+    return [
+        _Hit(lab.field, lab.rank, s, e, kept[i + 1][0] if i + 1 < len(kept) else len(text))
+        for i, (s, e, lab) in enumerate(kept)
+    ]
+
+
+def _id_value(text: str) -> str | None:
+    """An id from a label's value: one token with a digit, or a short word and such a token
+    ("MP 2.312", "LABORATORY 021.15"); a trailing version note is dropped ("CG012, Ver. 3")."""
+    tokens = text.replace(",", " ").split()
+    if not tokens:
+        return None
+    first = tokens[0].rstrip(".;:")
+    if _ID_TOKEN.match(first):
+        return first
+    if len(tokens) > 1 and _WORD_TOKEN.match(first):
+        second = tokens[1].rstrip(".;:")
+        if _ID_TOKEN.match(second):
+            return f"{first} {second}"
+    return None
+
+
+def _value(field: str, text: str) -> str | None:
+    text = clean_space(text).strip(" :;,|\u200b")
+    if not text:
+        return None
+    if field in DATE_FIELDS:
+        return parse_date(text)
+    if field == "doc_id":
+        return _id_value(text)
+    if field == "status":
+        return text if len(text.split()) <= 6 and regex.search(r"[A-Za-z]", text) else None
+    if field == "title":
+        return text if regex.search(r"[A-Za-z]{3}", text) else None
+    return None
+
+
+def labelled(lines: list[Line], strict: bool = False) -> dict[str, tuple[int, int, str]]:
+    """field -> (rank, line index, value) from the header lines. `strict` (pages after the
+    first): only table-like lines count, a label opening its line with a short value."""
+    hits = [label_hits(line.text) for line in lines]
+    if strict:
+        hits = [
+            h if h and h[0].start == 0 and len(line.text) - h[0].end <= STRICT_VALUE else []
+            for h, line in zip(hits, lines, strict=True)
+        ]
+    out: dict[str, tuple[int, int, str]] = {}
+
+    def offer(field: str, rank: int, k: int, value: str | None) -> None:
+        if value and field in FIELDS and (field not in out or rank < out[field][0]):
+            out[field] = (rank, k, value)
+
+    for k, line in enumerate(lines):
+        for h in hits[k]:
+            raw_value = line.text[h.end:h.value_end]
+            value = _value(h.field, raw_value)
+            if value is None and not raw_value.strip() and h.value_end == len(line.text):
+                value = _from_next_lines(h.field, lines, hits, k)
+            elif h.field == "title" and value:
+                value = _title_continuation(value, lines, hits, k, h)
+            offer(h.field, h.rank, k, value)
+    return out
+
+
+def _from_next_lines(field: str, lines: list[Line], hits: list[list[_Hit]], k: int) -> str | None:
+    """Value of a label that ends its line: the next line's text before its first label."""
+    if k + 1 >= len(lines):
+        return None
+    nxt = lines[k + 1].text
+    cut = hits[k + 1][0].start if hits[k + 1] else len(nxt)
+    value = _value(field, nxt[:cut])
+    if value is None and field in DATE_FIELDS and k + 2 < len(lines) and not hits[k + 2]:
+        two = lines[k + 2].text
+        if _ONLY_DATE.match(two):
+            value = parse_date(two)
+    return value
+
+
+def _title_continuation(
+    value: str, lines: list[Line], hits: list[list[_Hit]], k: int, h: _Hit
+) -> str:
+    """A title wrapped onto a line of its own, sandwiched before the next labelled line."""
+    if h.value_end != len(lines[k].text) or k + 2 >= len(lines):
+        return value
+    nxt = lines[k + 1]
+    if not hits[k + 1] and hits[k + 2] and hits[k + 2][0].start == 0 and parse_date(nxt.text) is None:
+        return clean_space(f"{value} {nxt.text}")
+    return value
+
+
+# --- header region, types, ids, titles ------------------------------------------------------
+
+
+def header_lines(ctx: Context) -> tuple[list[Line], list[Line]]:
+    """(first page and front matter, the following lines of the first pages)."""
+    lines = ctx.raw.lines
+    if not lines:
+        return [], []
+    last = ctx.front[-1].index if ctx.front else 0
+    first_page_end = max((i for i, ln in enumerate(lines) if ln.page == lines[0].page), default=0)
+    n = min(max(last, first_page_end) + 1, HEADER_MAX)
+    n = max(n, min(40, len(lines)))
+    more = [ln for ln in lines[n:HEADER_MAX] if ln.page < lines[0].page + HEADER_PAGES]
+    return list(lines[:n]), more
+
+
+def doc_type_of(text: str) -> tuple[str, str] | None:
+    """(type, rest) when a line is a document type, alone or followed by an id."""
+    t = clean_space(text)
+    for name, pat in rules().doc_types:
+        m = pat.match(t, timeout=0.05)
+        if not m:
+            continue
+        rest = t[m.end():].strip()
+        if not rest:
+            return name, ""
+        if _id_value(rest) and len(rest.split()) <= 2 and regex.search(r"\d", rest):
+            return name, rest
+    return None
+
+
+def _known_id(text: str) -> str | None:
+    for pat in rules().ids:
+        m = pat.search(text)
+        if m:
+            return m.group(0)
+    return None
+
+
+def _stamp_title(line: Line) -> tuple[str | None, str | None]:
+    """(title, id) from a browser print stamp at the top of page 1."""
+    m = rules().stamp.match(line.text, timeout=0.05)
+    if not m:
+        return None, None
+    title = m.group("title").strip()
+    for pat in rules().strip_prefix:
+        title = pat.sub("", title, count=1)
+    for pat in rules().strip_suffix:
+        title = pat.sub("", title, count=1)
+    doc_id = _known_id(title)
+    if doc_id and title.startswith(doc_id):
+        title = title[len(doc_id):].strip(" -:")
+    paren = regex.search(r"\s*\(([A-Z]{1,3}\d{4,6})\)$", title)
+    if paren:
+        doc_id = doc_id or paren.group(1)
+        title = title[: paren.start()]
+    if title.endswith(("…", "...")):
+        title = ""
+    return (title or None), doc_id
+
+
+def _largest_type_title(lines: list[Line]) -> str | None:
+    """Page 1's largest type, when clearly larger than the body type: consecutive lines of it."""
+    page1 = [ln for ln in lines if ln.page == lines[0].page and ln.size]
+    if len(page1) < 3:
+        return None
+    sizes = sorted(ln.size for ln in page1 if ln.size)
+    body = sizes[len(sizes) // 2]
+    top = max(sizes)
+    if top < body * 1.25:
+        return None
+    run: list[str] = []
+    for ln in page1:
+        if ln.size and abs(ln.size - top) <= 0.6 and (ln.top is None or ln.top < TITLE_ZONE):
+            run.append(ln.text)
+        elif run:
+            break
+    heading = lexicon("guideline").is_heading
+    parts = [t for t in run if not t.rstrip().endswith(":") and doc_type_of(t) is None
+             and not label_hits(t) and not heading(t) and not _NUMBERED.match(t)]
+    title = clean_space(" ".join(parts))
+    return title if regex.search(r"[A-Za-z]{3}", title) else None
+
+
+@dataclass(slots=True)
+class _Found:
+    doc_type: str | None = None
+    running_id: str | None = None
+    running_title: str | None = None
+
+
+def _types_and_running_headers(lines: list[Line], all_lines: list[Line]) -> _Found:
+    found = _Found()
+    for k, line in enumerate(lines):
+        dt = doc_type_of(line.text)
+        if dt and found.doc_type is None:
+            found.doc_type = dt[0]
+    # a running header ("<type> <id>") and the title line under it, anywhere in the document:
+    # text exports that start mid-document keep them only on later pages
+    for k, line in enumerate(all_lines):
+        dt = doc_type_of(line.text)
+        if dt and dt[1]:
+            found.doc_type = found.doc_type or dt[0]
+            found.running_id = _id_value(dt[1])
+            if k + 1 < len(all_lines):
+                title = clean_space(all_lines[k + 1].text)
+                if title and not label_hits(title) and regex.search(r"[A-Za-z]{3}", title):
+                    found.running_title = title
+            break
+    return found
+
+
+# --- other fields -----------------------------------------------------------------------
+
+
+def _mcd_status(ctx: Context) -> str | None:
+    r = rules()
+    for line in ctx.raw.lines:
+        if r.mcd_line.search(line.text, timeout=0.05):
+            for pat in r.mcd_phrases:
+                m = pat.search(line.text, timeout=0.05)
+                if m:
+                    return clean_space(m.group(0))
+    return None
+
+
+def _publisher(header: list[Line], ctx: Context) -> str | None:
+    pubs = rules().publishers
+    for line in header:
+        for name, pat in pubs:
+            if pat.search(line.text, timeout=0.05):
+                return name
+    counts: Counter[str] = Counter()
+    for name, pat in pubs:
+        counts[name] = len(pat.findall(ctx.raw.text, timeout=1.0))
+    best = counts.most_common(1)
+    return best[0][0] if best and best[0][1] else None
+
+
+def _page_count(ctx: Context) -> int:
+    if ctx.raw.format == "pdf":
+        return len(ctx.raw.pages)
+    stamps = [int(m.group(1)) for m in _PAGE_OF.finditer(ctx.raw.text)]
+    return max(stamps) if stamps else max(1, len(ctx.raw.pages))
+
+
+def _latest_history_date(ctx: Context) -> str | None:
+    from extractor.extract.related import extract_history
+
+    # only rows that record a review: other tables date revisions or effective dates
+    dates = [r.date for r in extract_history(ctx)
+             if r.date and "review" in f"{r.status or ''} {r.action}".lower()]
+    return max(dates) if dates else None
+
+
+# --- entry point ----------------------------------------------------------------------------
 
 
 def extract(ctx: Context) -> GuidelineMetadata:
-    return GuidelineMetadata(page_count=len(ctx.raw.pages))  # TODO(issue 3)
+    header, more = header_lines(ctx)
+    values = {f: v for f, (_, _, v) in labelled(more, strict=True).items()}
+    values.update({f: v for f, (_, _, v) in labelled(header).items()})
+    found = _types_and_running_headers(header, ctx.raw.lines)
+    stamp_title, stamp_id = _stamp_title(header[0]) if header else (None, None)
+
+    doc_id = values.get("doc_id") or found.running_id or stamp_id
+    if doc_id is None:
+        for line in header:
+            text = line.text.strip()
+            kid = _known_id(text)
+            if kid and (kid == text or text.endswith(f"({kid})")):
+                doc_id = kid
+                break
+    title = (values.get("title") or found.running_title or _largest_type_title(header)
+             or stamp_title)
+    if title and doc_id is None:
+        paren = regex.search(r"\(([A-Z]{1,3}\d{4,6})\)\s*$", title)
+        doc_id = paren.group(1) if paren else None
+    last_review = values.get("last_review_date") or _latest_history_date(ctx)
+    return GuidelineMetadata(
+        doc_id=doc_id,
+        title=title,
+        doc_type=found.doc_type,
+        publisher=_publisher(header, ctx),
+        publish_date=values.get("publish_date"),
+        effective_date=values.get("effective_date"),
+        last_review_date=last_review,
+        status=values.get("status") or _mcd_status(ctx),
+        page_count=_page_count(ctx),
+    )

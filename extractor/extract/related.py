@@ -1,14 +1,191 @@
-"""Related documents the text points to, and Document History rows."""
+"""Related documents the text points to, and Document History rows.
+
+Related documents (rules/related.toml):
+  1. A lead-in line that asks the reader to see other documents and ends with a colon ("Note:
+     Please see the following related document(s) for additional information:") is followed by
+     one line per document: an id in a family's id form, then the title ("CG-MED-63 Treatment of
+     Hyperhidrosis"). The list ends at the first line that does not start with an id.
+  2. Sections headed "Related Policies" / "Related Documents" (any section whose heading the
+     rule file lists) contribute every line that starts with an id, with or without a separator
+     ("A55531 - Billing and Coding: ...", "703.001: Organ and Tissue Transplantation").
+  3. Each id is reported once, first occurrence first.
+
+History rows:
+  4. In sections of kind `history`, a row starts with a status word from the rule file and/or a
+     date ("Reviewed 08/08/2024 MPTAC review. ...", "04/01/2022 Updated Coding section ...");
+     lines that start neither continue the row's action (wrapped cells).
+  5. The table ends at a paragraph set apart from the rows: a gap before a line that starts no
+     row and sits left of the rows' text, or a blank-line gap in text documents.
+"""
 
 from __future__ import annotations
 
+from functools import cache
+
+import regex
+
 from extractor.context import Context
+from extractor.document import Line
+from extractor.extract.metadata import parse_date
 from extractor.models.contract import HistoryRow, RelatedDocument
+from extractor.rules import load
+from extractor.textutil import clean_space, fold
+
+_DATE_START = regex.compile(
+    r"^(?P<date>\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{4}|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2},?\s+)?\d{4})\b",
+    regex.I,
+)
+
+
+@cache
+def _rules() -> dict[str, object]:
+    data = load("related")
+    flags = regex.I | regex.V1
+    id_alt = "|".join(f"(?:{p})" for p in data["ids"]["patterns"])
+    statuses = sorted(data["history"]["statuses"], key=len, reverse=True)
+    return {
+        "lead_in": regex.compile(data["lead_in"]["pattern"], flags),
+        # id at line start, an optional separator, then the title
+        "entry": regex.compile(
+            r"^(?P<id>" + id_alt + r")(?![\w.])\s*(?:[-\u2013\u2014:]\s*)?(?P<title>.*)$", regex.V1
+        ),
+        "sections": {fold(h) for h in data["sections"]["headings"]},
+        "status": regex.compile(
+            r"^(?P<status>" + "|".join(regex.escape(s) for s in statuses) + r")\b(?!:)", regex.I
+        ),
+    }
+
+
+# --- related documents ----------------------------------------------------------------------
+
+
+def _entry(line: Line) -> tuple[str, str | None] | None:
+    m = _rules()["entry"].match(clean_space(line.text), timeout=0.05)  # type: ignore[union-attr]
+    if not m:
+        return None
+    title = m.group("title").strip() or None
+    return m.group("id"), title
+
+
+def _listed_after_lead_ins(lines: list[Line]) -> list[tuple[str, str | None, Line]]:
+    out: list[tuple[str, str | None, Line]] = []
+    lead_in = _rules()["lead_in"]
+    k = 0
+    while k < len(lines):
+        if lead_in.search(lines[k].text, timeout=0.05):  # type: ignore[union-attr]
+            j = k + 1
+            while j < len(lines) and (e := _entry(lines[j])) is not None:
+                out.append((e[0], e[1], lines[j]))
+                j += 1
+            k = j
+        else:
+            k += 1
+    return out
+
+
+def _in_related_sections(ctx: Context) -> list[tuple[str, str | None, Line]]:
+    heads = _rules()["sections"]
+    out: list[tuple[str, str | None, Line]] = []
+    for s in ctx.sections:
+        if s.heading and fold(s.heading).rstrip(": ") in heads:  # type: ignore[operator]
+            for line in s.lines:
+                e = _entry(line)
+                if e:
+                    out.append((e[0], e[1], line))
+    return out
 
 
 def extract_related(ctx: Context) -> list[RelatedDocument]:
-    return []  # TODO(issue 3)
+    found = _listed_after_lead_ins(ctx.kept) + _in_related_sections(ctx)
+    seen: set[str] = set()
+    out: list[RelatedDocument] = []
+    for doc_id, title, line in sorted(found, key=lambda t: t[2].start):
+        if doc_id in seen:
+            continue
+        seen.add(doc_id)
+        out.append(RelatedDocument(doc_id=doc_id, title=title, span=(line.start, line.end)))
+    return out
+
+
+# --- history ------------------------------------------------------------------------------
+
+
+def _row_start(text: str) -> tuple[str | None, str | None, str] | None:
+    """(status, iso date, rest) when a line opens a history row."""
+    t = clean_space(text)
+    status = None
+    m = _rules()["status"].match(t, timeout=0.05)  # type: ignore[union-attr]
+    if m:
+        status = m.group("status")
+        t = t[m.end():].strip()
+    d = _DATE_START.match(t, timeout=0.05)
+    date = None
+    if d:
+        date = parse_date(d.group("date"))
+        t = t[d.end():].strip()
+    if status is None and date is None:
+        return None
+    if status is not None and date is None and not regex.match(r"^(?:n/?a\b|\d)", t, regex.I):
+        # a status word opening prose ("Revised criteria ...") is not a row without a date
+        return None
+    return status, date, t
+
+
+def _rows(lines: list[Line]) -> list[HistoryRow]:
+    rows: list[HistoryRow] = []
+    cur: dict[str, object] | None = None
+    row_x0: float | None = None
+
+    def flush() -> None:
+        if cur is not None:
+            action = clean_space(" ".join(cur["parts"]))  # type: ignore[arg-type]
+            if action or cur["date"]:
+                rows.append(HistoryRow(status=cur["status"], date=cur["date"],  # type: ignore[arg-type]
+                                       action=action, span=(cur["start"], cur["end"])))  # type: ignore[arg-type]
+
+    for line in lines:
+        start = _row_start(line.text)
+        if start is not None:
+            flush()
+            status, date, rest = start
+            cur = {"status": status, "date": date, "parts": [rest], "start": line.start,
+                   "end": line.end}
+            if line.x0 is not None:
+                row_x0 = line.x0 if row_x0 is None else min(row_x0, line.x0)
+            continue
+        if cur is None:
+            continue  # the table's column headings ("Status Date Action")
+        apart = line.gap_before >= (2 if line.x0 is not None else 1)
+        left = line.x0 is not None and row_x0 is not None and line.x0 < row_x0 - 3
+        if apart and (left or line.x0 is None) or left and len(line.text) > 60:
+            break  # a paragraph after the table
+        if cur["date"] is None and (d := parse_date(line.text)) and _DATE_START.match(line.text):
+            cur["date"] = d  # a date wrapped under its status ("Updated codes" / "04/01/2025")
+            rest = _DATE_START.sub("", clean_space(line.text), count=1).strip()
+            if rest:
+                cur["parts"].append(rest)  # type: ignore[union-attr]
+        else:
+            cur["parts"].append(line.text)  # type: ignore[union-attr]
+        cur["end"] = line.end
+    flush()
+    return rows
 
 
 def extract_history(ctx: Context) -> list[HistoryRow]:
-    return []  # TODO(issue 3)
+    out: list[HistoryRow] = []
+    for s in ctx.sections:
+        if s.kind == "history" and (s.parent is None or ctx.sections[s.parent].kind != "history"):
+            out.extend(_rows(_body(ctx, s.id)))
+    return out
+
+
+def _body(ctx: Context, sid: int) -> list[Line]:
+    """A section's lines with its nested sections' headings and lines, in document order."""
+    out = list(ctx.sections[sid].lines)
+    for s in ctx.sections:
+        if s.parent == sid:
+            if s.heading_line is not None:
+                out.append(s.heading_line)
+            out.extend(_body(ctx, s.id))
+    return sorted(out, key=lambda ln: ln.start)
