@@ -136,6 +136,7 @@ def _rules() -> _Rules:
         "age": _cl(pt["age"], date_src),
         "injury_date": _cl(pt["injury_date"], date_src),
         "diagnoses": _cl(pt["diagnoses"], date_src),
+        "condition": _c(pt["condition"], date_src),
         "intro": _cl(dc["intro"], date_src),
         "outcome_line": _c(dc["outcome_line"], date_src),
         "outcome_word": _c(dc["outcome_word"], date_src),
@@ -166,6 +167,7 @@ def _rules() -> _Rules:
         "g_mtus_part": _c(gl["mtus_part"], date_src),
         "g_pages": _c(gl["pages"], date_src),
         "g_chapter": _c(gl["chapter"], date_src),
+        "g_named_chapter": _c(gl["named_chapter"], date_src),
         "g_year": _c(gl["year"], date_src),
         "g_sources": [(s["id"], _c(s["pattern"], date_src)) for s in gl["source"]],
         "g_names": _cl(gl["names"]["patterns"], date_src),
@@ -459,28 +461,62 @@ def _sex(word: str, pt: dict[str, Any]) -> str | None:
 
 
 def _diagnoses(text: str) -> list[str]:
+    """The list after the first phrase that introduces diagnoses, to the end of its sentence."""
     pats = _rules().compiled["diagnoses"]
     for sentence in _sentences(text):
         m = _search(pats, sentence)
         if not m:
             continue
-        tail = sentence[m.end():].strip().rstrip(".")
-        if not tail or len(tail) > 400:
-            continue
-        if ";" in tail:
-            items = regex.split(r"\s*;\s*", tail)
-        else:
-            items = regex.split(r"\s*,\s*", tail)
-            last = regex.sub(r"^(?:and|or)\s+", "", items[-1])
-            items[-1:] = regex.split(r"\s+and\s+(?!/)", last) if len(last.split()) > 2 else [last]
-        out = []
-        for item in items:
-            item = regex.sub(r"^(?:and|or)\s+|^(?:a|an|the)\s+", "", item.strip(" .:"), flags=regex.I)
-            if item and item not in out:
-                out.append(item)
-        if out:
-            return out
+        tail = sentence[m.end():].strip().rstrip(".").strip("\"'“” ")
+        if tail and len(tail) <= 800:
+            out = _diagnosis_list(tail)
+            if out:
+                return out
     return []
+
+
+def _pieces(tail: str) -> list[tuple[int, int, bool]]:
+    """(start, end, fixed) of each list piece in `tail`; fixed pieces (semicolon lists) are
+    items on their own."""
+    fixed = ";" in tail
+    seps = r"\s*;\s*" if fixed else r"\s*,\s*(?:(?:and|or)\s+)?|\s+and\s+(?!/)"
+    out: list[tuple[int, int, bool]] = []
+    pos = 0
+    for m in regex.finditer(seps, tail, timeout=_T):
+        out.append((pos, m.start(), fixed))
+        pos = m.end()
+    out.append((pos, len(tail), fixed))
+    return [(a, b, f) for a, b, f in out if tail[a:b].strip(" .:\"'“”")]
+
+
+def _diagnosis_list(tail: str) -> list[str]:
+    cond = _rules().compiled["condition"]
+    # group pieces naming no condition with a neighbour; a group is [start, end] in `tail`
+    groups: list[list[int]] = []
+    heads: list[str] = []
+    pending: int | None = None
+    for a, b, fixed in _pieces(tail):
+        piece = tail[a:b]
+        if fixed or cond.search(piece, timeout=_T):
+            groups.append([a if pending is None else pending, b])
+            heads.append(piece)
+            pending = None
+        elif pending is None and groups and regex.search(r"\b(?:of|in|to|at|on)\b", heads[-1]):
+            groups[-1][1] = b
+        elif pending is None:
+            pending = a
+    if pending is not None:
+        if groups:
+            groups[-1][1] = len(tail)
+        else:
+            groups.append([pending, len(tail)])
+    out: list[str] = []
+    for a, b in groups:
+        item = tail[a:b].strip(" .:,;\"'“”")
+        item = regex.sub(r"^(?:(?:and|or)\s+)?(?:(?:a|an|the)\s+)?", "", item, flags=regex.I)
+        if item and item not in out:
+            out.append(item)
+    return out
 
 
 # --- decisions: shared -------------------------------------------------------------------------
@@ -804,10 +840,22 @@ def _pages(text: str) -> list[str]:
 
 
 def _sections(text: str) -> list[str]:
-    """Section names split at commas that start a new capitalised or numbered name."""
+    """Section names split at commas that start a new capitalised or numbered name, outside
+    parentheses ("Naproxen (Naprosyn, Anaprox)" is one name)."""
     text = clean_space(text).rstrip(" .;")
-    parts = regex.split(r",\s+(?=(?:and\s+)?(?:[A-Z0-9]))", text)
-    return [regex.sub(r"^and\s+", "", p).strip(" .;") for p in parts if p.strip(" .;")]
+    out: list[str] = []
+    depth, last = 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif ch == "," and depth == 0 and regex.match(r",\s+(?:and\s+)?[A-Z0-9]", text[i:]):
+            out.append(text[last:i])
+            last = i + 1
+    out.append(text[last:])
+    parts = [regex.sub(r"^and\s+", "", p.strip(" .;")) for p in out]
+    return [p for p in parts if p]
 
 
 def _source_of(text: str) -> str | None:
@@ -821,11 +869,26 @@ def _all_sources(text: str) -> list[str]:
     return [sid for sid, pat in _rules().compiled["g_sources"] if pat.search(text, timeout=_T)]
 
 
+def _split_chapters(text: str) -> list[str]:
+    """'Knee Complaints 2004, and Chronic Pain Medical Treatment 2016, Section(s): ...' -> one
+    piece per MTUS chapter. A split needs a year since the previous one, so the commas and "and"
+    of a title ("Forearm, Wrist, and Hand Complaints 2004") stay inside it."""
+    c = _rules().compiled
+    pieces: list[str] = []
+    last = 0
+    for m in c["g_mtus_split"].finditer(text, timeout=_T):
+        if c["g_year"].search(text[last : m.start()], timeout=_T):
+            pieces.append(text[last : m.start()])
+            last = m.end()
+    pieces.append(text[last:])
+    return pieces
+
+
 def _mtus_parts(segment: str) -> list[GuidelineCitation]:
     c = _rules().compiled
     rest = c["g_mtus"].sub("", segment, count=1).strip() if c["g_mtus"].match(segment) else segment
     out: list[GuidelineCitation] = []
-    for piece in c["g_mtus_split"].split(rest, timeout=_T):
+    for piece in _split_chapters(rest):
         piece = piece.strip(" .;,")
         if not piece:
             continue
@@ -854,9 +917,11 @@ def _other_part(segment: str, non_mtus: bool) -> GuidelineCitation:
     title = segment
     for pat in c["g_names"]:
         title = pat.sub("", title, count=1)
-    title = c["g_pages"].sub("", title)
+    title = c["g_pages"].sub("", title).replace("()", "")
     title = clean_space(title).strip(" ,.;:-–") or None
-    chapter = c["g_chapter"].search(segment, timeout=_T)
+    chapter = c["g_chapter"].search(segment, timeout=_T) or (
+        c["g_named_chapter"].search(title, timeout=_T) if title else None
+    )
     year = c["g_year"].search(segment, timeout=_T)
     return GuidelineCitation(
         text=segment.strip(), source=source, title=title, chapter=chapter["v"] if chapter else None,
