@@ -23,6 +23,7 @@ E_UNSUPPORTED = "E_UNSUPPORTED"  # not a PDF and not text (binary noise, images,
 E_EMPTY = "E_EMPTY"  # no text at all (empty file, whitespace only)
 E_PDF_CORRUPT = "E_PDF_CORRUPT"  # the PDF cannot be parsed (truncated, broken xref...)
 E_PDF_PASSWORD = "E_PDF_PASSWORD"  # the PDF needs a user password to open
+E_PDF_ENCRYPTED = "E_PDF_ENCRYPTED"  # encrypted with a security handler we cannot open
 E_PDF_NO_TEXT = "E_PDF_NO_TEXT"  # scanned PDF without a text layer: needs OCR first
 E_TOO_LARGE = "E_TOO_LARGE"  # over the size or page limit
 E_TIMEOUT = "E_TIMEOUT"  # over the per-document time limit

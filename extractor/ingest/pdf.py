@@ -1,25 +1,44 @@
 """PDF -> RawDocument with pdfplumber, page by page, keeping each line's position and font.
 
 Positions let the cleaner find page furniture (running headers, footers, print stamps) by where
-it sits and how it repeats. Owner-password encrypted PDFs (copying disallowed, as every real
-IMR letter is) open with the empty user password; a PDF that needs a user password, a broken
-file and a scanned file without a text layer each fail with their own code.
+it sits and how it repeats. Each page is parsed once (pdfminer's layout pass is nearly all the
+cost) and its cache is flushed before the next, so memory stays flat on long documents.
 
-Each page is parsed once (pdfminer's layout pass is nearly all the cost) and its cache is
-flushed before the next, so memory stays flat on long documents.
+Guards, in the order a file meets them (each failure has its own code, docs/errors.md):
+  1. decompression bombs: before pdfminer sees the file, every Flate stream that text
+     extraction would inflate (images are never inflated for text) is inflated in bounded
+     chunks and counted; one stream over `MAX_STREAM_MB` or all of them over `MAX_TOTAL_MB`
+     is refused (E_TOO_LARGE). Encrypted streams cannot be counted from the raw bytes, so each
+     page's content streams are counted again, deciphered, just before the page is parsed;
+  2. opening: a PDF that needs a user password (E_PDF_PASSWORD), one encrypted by a security
+     handler pdfminer does not support (E_PDF_ENCRYPTED), one that cannot be parsed
+     (E_PDF_CORRUPT). Owner-password PDFs (copying disallowed, as every real IMR letter is)
+     open with the empty user password and are read like any other;
+  3. the page count: none (E_EMPTY), over the page limit (E_TOO_LARGE), before any page is
+     parsed;
+  4. the text layer: none on any page means a scan (E_PDF_NO_TEXT: OCR it first; we do not
+     guess); some pages without text are listed in an issue (I_PAGES_WITHOUT_TEXT); glyphs
+     without a Unicode mapping come out as `(cid:N)`: an issue when some are, E_PDF_NO_TEXT
+     when they are most of the text.
+Active content (JavaScript, attachments, forms) is never run or read: only page text is.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import re
 import statistics
+import zlib
 from typing import Any
 
 import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdftypes import PDFStream, resolve1
 
 from extractor import errors
 from extractor.document import Line, Page, RawDocument
+from extractor.models.contract import Issue
 
 # pdfminer logs a warning for every odd font descriptor; they say nothing to our users.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -27,19 +46,134 @@ logging.getLogger("pdfminer").setLevel(logging.ERROR)
 LINE_SEP = "\n"
 PAGE_SEP = "\f"
 
+_MB = 1 << 20
+MAX_STREAM_MB = 64  # a text page's content stream is tens of KB; a font a few MB
+MAX_TOTAL_MB = 512
+_CHUNK = 1 << 20
+# `stream` keyword followed by its end of line; `endstream` is excluded by the look-behind
+_STREAM = re.compile(rb"(?<![A-Za-z])stream(?:\r\n|\n|\r)")
+_FLATE = re.compile(rb"/(?:FlateDecode|Fl)(?![A-Za-z])")
+_IMAGE = re.compile(rb"/Subtype\s*/Image(?![A-Za-z])")
+_CID = re.compile(r"\(cid:\d+\)")
+# more than this share of a document's visible characters in (cid:N) tokens: no usable text
+_MAX_CID_SHARE = 0.5
+
+
+def _inflated_size(data: bytes | memoryview, limit: int) -> int:
+    """Bytes a zlib stream inflates to, counted in bounded chunks and given up past `limit`
+    (so a bomb costs `limit` bytes of work, never its full size in memory)."""
+    inflater = zlib.decompressobj()
+    total = 0
+    pending = bytes(data)
+    try:
+        while pending and total <= limit:
+            total += len(inflater.decompress(pending, _CHUNK))
+            if inflater.eof:
+                break
+            pending = inflater.unconsumed_tail
+    except zlib.error:
+        pass  # encrypted or damaged: pdfminer decides what it makes of it
+    return total
+
+
+def _bomb(limit_mb: int, where: str) -> errors.ExtractorError:
+    return errors.ExtractorError(
+        errors.E_TOO_LARGE,
+        f"{where} inflates to more than {limit_mb} MB (a decompression bomb, or not a document)",
+    )
+
+
+def check_inflation(data: bytes) -> None:
+    """Guard 1, on the raw bytes: every Flate stream that is not an image, bounded."""
+    view = memoryview(data)
+    total = 0
+    for m in _STREAM.finditer(data):
+        head = data[max(0, m.start() - 2048) : m.start()]
+        obj = head.rfind(b"obj")
+        head = head[obj:] if obj >= 0 else head
+        if not _FLATE.search(head) or _IMAGE.search(head):
+            continue
+        end = data.find(b"endstream", m.end())
+        body = view[m.end() : end if end >= 0 else len(data)]
+        size = _inflated_size(body, MAX_STREAM_MB * _MB)
+        if size > MAX_STREAM_MB * _MB:
+            raise _bomb(MAX_STREAM_MB, f"a stream at byte {m.start()}")
+        total += size
+        if total > MAX_TOTAL_MB * _MB:
+            raise _bomb(MAX_TOTAL_MB, "the file's streams together")
+
+
+def _check_page_streams(page_obj: Any) -> None:
+    """Guard 1, per page of an encrypted file: the page's content streams, deciphered."""
+    try:
+        contents = [resolve1(c) for c in page_obj.contents]
+    except Exception:
+        return  # pdfminer will report the broken page itself
+    for stream in contents:
+        if not isinstance(stream, PDFStream) or stream.rawdata is None or stream.decipher is None:
+            continue
+        try:
+            filters = [str(f) for f, _ in stream.get_filters()]
+            if not any("Fl" in f for f in filters):
+                continue
+            data = stream.decipher(stream.objid, stream.genno, stream.rawdata, stream.attrs)
+        except Exception:
+            continue
+        size = _inflated_size(data, MAX_STREAM_MB * _MB)
+        if size > MAX_STREAM_MB * _MB:
+            raise _bomb(MAX_STREAM_MB, "a page content stream")
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception, what it wraps (pdfplumber wraps pdfminer's in args[0]) and its causes."""
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo and len(seen) < 20:
+        e = todo.pop()
+        if any(e is s for s in seen):
+            continue
+        seen.append(e)
+        todo.extend(a for a in getattr(e, "args", ()) if isinstance(a, BaseException))
+        todo.extend(c for c in (e.__cause__, e.__context__) if c is not None)
+    return seen
+
 
 def _open(data: bytes) -> Any:
+    """Guard 2."""
     try:
         return pdfplumber.open(io.BytesIO(data))
+    except MemoryError:
+        raise errors.ExtractorError(errors.E_TOO_LARGE, "out of memory opening the PDF") from None
     except Exception as exc:  # pdfminer raises many types; sort them by what they mean
-        name = type(exc).__name__ + " " + repr(getattr(exc, "args", ""))
-        if "Password" in name or "password" in str(exc).lower():
+        causes = _causes(exc)
+        if any(isinstance(c, PDFPasswordIncorrect) for c in causes):
             raise errors.ExtractorError(
                 errors.E_PDF_PASSWORD, "the PDF is protected by a user password"
             ) from None
+        if any(isinstance(c, PDFEncryptionError) for c in causes):
+            raise errors.ExtractorError(
+                errors.E_PDF_ENCRYPTED,
+                f"the PDF's encryption is not supported ({_describe(causes[-1])})",
+            ) from None
         raise errors.ExtractorError(
-            errors.E_PDF_CORRUPT, f"cannot parse the PDF ({type(exc).__name__})"
+            errors.E_PDF_CORRUPT, f"cannot parse the PDF ({_describe(causes[-1])})"
         ) from None
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().replace("\n", " ")
+    return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 7] -> '1-3, 7'."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and runs[-1][1] == n - 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join(f"{a}-{b}" if a != b else f"{a}" for a, b in runs)
 
 
 def _line_font(chars: list[dict[str, Any]]) -> tuple[float | None, bool]:
@@ -54,19 +188,27 @@ def _line_font(chars: list[dict[str, Any]]) -> tuple[float | None, bool]:
 def read_pdf(
     data: bytes, sha256: str, path: str | None = None, max_pages: int | None = None
 ) -> RawDocument:
+    check_inflation(data)
     pdf = _open(data)
     with pdf:
         try:
+            encrypted = getattr(pdf.doc, "decipher", None) is not None
             n_pages = len(pdf.pages)
+        except MemoryError:
+            raise errors.ExtractorError(
+                errors.E_TOO_LARGE, "out of memory reading the page tree"
+            ) from None
         except Exception as exc:
             raise errors.ExtractorError(
-                errors.E_PDF_CORRUPT, f"cannot read the page tree ({type(exc).__name__})"
+                errors.E_PDF_CORRUPT, f"cannot read the page tree ({_describe(exc)})"
             ) from None
         if n_pages == 0:
             raise errors.ExtractorError(errors.E_EMPTY, "the PDF has no pages")
         if max_pages is not None and n_pages > max_pages:
             raise errors.ExtractorError(
-                errors.E_TOO_LARGE, f"{n_pages} pages, over the limit of {max_pages}"
+                errors.E_TOO_LARGE,
+                f"{n_pages} pages, over the limit of {max_pages} "
+                "(use --max-pages or EXTRACTOR_MAX_PAGES to raise it)",
             )
         parts: list[str] = []
         pages: list[Page] = []
@@ -77,12 +219,9 @@ def read_pdf(
                 parts.append(PAGE_SEP)
                 offset += len(PAGE_SEP)
             page_start = offset
-            try:
-                text_lines = page.extract_text_lines(strip=True, return_chars=True)
-            except Exception as exc:
-                raise errors.ExtractorError(
-                    errors.E_PDF_CORRUPT, f"cannot parse page {number} ({type(exc).__name__})"
-                ) from None
+            if encrypted:
+                _check_page_streams(page.page_obj)
+            text_lines = _page_lines(page, number)
             prev_bottom: float | None = None
             first = True
             for tl in text_lines:
@@ -113,9 +252,54 @@ def read_pdf(
                 Page(number, page_start, offset, float(page.height), float(page.width))
             )
             page.close()  # drop the page's parsed objects: flat memory on long PDFs
-    if not lines:
+    raw = RawDocument("".join(parts), "pdf", pages, lines, sha256, path, None, [])
+    raw.issues = text_layer_issues(raw)
+    return raw
+
+
+def _page_lines(page: Any, number: int) -> list[dict[str, Any]]:
+    try:
+        return list(page.extract_text_lines(strip=True, return_chars=True))
+    except MemoryError:
+        raise errors.ExtractorError(
+            errors.E_TOO_LARGE, f"out of memory parsing page {number}"
+        ) from None
+    except RecursionError:
+        raise errors.ExtractorError(
+            errors.E_PDF_CORRUPT, f"page {number} nests too deeply to parse"
+        ) from None
+    except Exception as exc:
+        raise errors.ExtractorError(
+            errors.E_PDF_CORRUPT, f"cannot parse page {number} ({_describe(exc)})"
+        ) from None
+
+
+def text_layer_issues(raw: RawDocument) -> list[Issue]:
+    """Guard 4: no text, unmapped glyphs, pages without text. A function of the parsed
+    document alone, so a cached parse gets the same verdict as a fresh one."""
+    text, n_pages = raw.text, len(raw.pages)
+    with_text = {line.page for line in raw.lines}
+    blank = [p.number for p in raw.pages if p.number not in with_text]
+    if len(blank) == n_pages:
         raise errors.ExtractorError(
             errors.E_PDF_NO_TEXT,
             f"no text layer on any of {n_pages} pages (scanned?): run OCR first",
         )
-    return RawDocument("".join(parts), "pdf", pages, lines, sha256, path, None, [])
+    visible = sum(1 for ch in text if not ch.isspace())
+    cid = sum(len(m.group()) for m in _CID.finditer(text))
+    if visible and cid / visible > _MAX_CID_SHARE:
+        raise errors.ExtractorError(
+            errors.E_PDF_NO_TEXT,
+            f"{cid * 100 // visible}% of the text is glyph ids without a Unicode mapping "
+            "(cid:N): the text layer is unreadable; run OCR first",
+        )
+    issues: list[Issue] = []
+    if cid:
+        issues.append(Issue(code="I_UNMAPPED_GLYPHS",
+                            message=f"{len(_CID.findall(text))} glyphs without a Unicode "
+                            "mapping appear as (cid:N)"))
+    if blank:
+        issues.append(Issue(code="I_PAGES_WITHOUT_TEXT",
+                            message=f"no text layer on page(s) {_ranges(blank)} of {n_pages} "
+                            "(scanned?): OCR them for complete output"))
+    return issues

@@ -1,8 +1,17 @@
 """Plain text (as extracted from PDFs) -> RawDocument.
 
-Decoding: UTF-8 (BOM or not), UTF-16 with a BOM; otherwise Windows-1252, recorded as an issue.
+Decoding, in order:
+  1. a UTF-32 or UTF-16 byte-order mark decides the encoding (undecodable units become U+FFFD,
+     recorded as an issue);
+  2. UTF-16 without a mark is recognised by its zero bytes: in text mostly made of ASCII, every
+     other byte is zero, on the same side of each pair;
+  3. UTF-8 (with or without a mark);
+  4. otherwise Windows-1252 (a superset of Latin-1 in its printable range), recorded as an issue.
+Then binary content is refused: more than 1% of control characters (NUL included, but not tab,
+LF, CR, FF) means "not text". A few stray control characters are replaced by spaces, one for
+one, so offsets stay put, and recorded as an issue.
 Line ends are normalised to LF (the normalised text is what spans index); a form feed starts a
-new page. Binary input (NUL bytes or many control characters) is refused as unsupported.
+new page.
 """
 
 from __future__ import annotations
@@ -14,34 +23,90 @@ from extractor.models.contract import Issue
 # More than this share of control characters (other than tab, LF, CR, FF) means "not text".
 _MAX_CONTROL_SHARE = 0.01
 _CONTROLS = {c for c in range(32) if c not in (9, 10, 12, 13)} | {127}
+_CONTROL_TO_SPACE = {c: " " for c in _CONTROLS}
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+# UTF-16 sniffing: share of zero bytes on one side of the pairs, and at most on the other
+_UTF16_ZERO_SIDE = 0.4
+_UTF16_OTHER_SIDE = 0.05
+
+
+def _sniff_utf16(data: bytes) -> str | None:
+    """Rule 2: 'utf-16-le' / 'utf-16-be' when zero bytes sit on one side of the byte pairs."""
+    sample = data[:4096]
+    pairs = len(sample) // 2
+    if pairs < 8:
+        return None
+    even = sample[0 : 2 * pairs : 2].count(0) / pairs
+    odd = sample[1 : 2 * pairs : 2].count(0) / pairs
+    if odd >= _UTF16_ZERO_SIDE and even <= _UTF16_OTHER_SIDE:
+        return "utf-16-le"
+    if even >= _UTF16_ZERO_SIDE and odd <= _UTF16_OTHER_SIDE:
+        return "utf-16-be"
+    return None
+
+
+def _decode_unicode(data: bytes, enc: str, skip: int, issues: list[Issue]) -> str:
+    try:
+        return data[skip:].decode(enc)
+    except UnicodeDecodeError as exc:
+        issues.append(
+            Issue(code="I_DECODING_ERRORS",
+                  message=f"not valid {enc.upper()} (byte {exc.start + skip}): "
+                  "undecodable units replaced by U+FFFD")
+        )
+        return data[skip:].decode(enc, errors="replace")
 
 
 def decode(data: bytes) -> tuple[str, str, list[Issue]]:
-    """Bytes -> (text, encoding used, issues)."""
+    """Bytes -> (text, encoding used, issues); raises E_UNSUPPORTED for binary content."""
     issues: list[Issue] = []
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16", issues
-        except UnicodeDecodeError:
-            pass
-    try:
-        text, enc = data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError as exc:
-        text, enc = data.decode("cp1252", errors="replace"), "cp1252"
-        issues.append(
-            Issue(
-                code="I_DECODING_FALLBACK",
-                message=f"not valid UTF-8 (byte {exc.start}); decoded as Windows-1252",
+    text: str | None = None
+    enc = ""
+    for bom, name in _BOMS:  # rule 1
+        if data.startswith(bom):
+            text, enc = _decode_unicode(data, name, len(bom), issues), name.rsplit("-", 1)[0]
+            break
+    if text is None and (guess := _sniff_utf16(data)):  # rule 2
+        text, enc = _decode_unicode(data, guess, 0, issues), "utf-16"
+    if text is None:
+        try:  # rule 3
+            text, enc = data.decode("utf-8-sig"), "utf-8"
+        except UnicodeDecodeError as exc:  # rule 4
+            text, enc = data.decode("cp1252", errors="replace"), "cp1252"
+            issues.append(
+                Issue(
+                    code="I_DECODING_FALLBACK",
+                    message=f"not valid UTF-8 (byte {exc.start}); decoded as Windows-1252",
+                )
             )
-        )
+    return _refuse_binary(text, issues), enc, issues
+
+
+def _refuse_binary(text: str, issues: list[Issue]) -> str:
+    """Binary content raises; a few stray control characters become spaces (same length)."""
     sample = text[:65536]
-    if sample:
-        controls = sum(1 for ch in sample if ord(ch) in _CONTROLS)
-        if "\x00" in sample or controls / len(sample) > _MAX_CONTROL_SHARE:
-            raise errors.ExtractorError(
-                errors.E_UNSUPPORTED, "binary content: neither a PDF nor text"
-            )
-    return text, enc, issues
+    if not sample:
+        return text
+    controls = sum(1 for ch in sample if ord(ch) in _CONTROLS)
+    if controls / len(sample) > _MAX_CONTROL_SHARE:
+        raise errors.ExtractorError(
+            errors.E_UNSUPPORTED,
+            f"binary content ({controls} control characters in the first {len(sample)}): "
+            "neither a PDF nor text",
+        )
+    cleaned = text.translate(_CONTROL_TO_SPACE)
+    if cleaned != text:
+        count = sum(1 for a, b in zip(text, cleaned, strict=True) if a != b)
+        issues.append(
+            Issue(code="I_CONTROL_CHARS",
+                  message=f"{count} control characters (NUL, ESC, ...) replaced by spaces")
+        )
+    return cleaned
 
 
 def split_lines(text: str) -> tuple[list[Page], list[Line]]:
