@@ -1,14 +1,852 @@
-"""In-text author-year citations and the parsed reference list, linked to each other."""
+"""In-text author-year citations and the parsed reference list, linked to each other.
+
+Reference lists
+  1. A list lives in sections of kind `references`. The whole body is the list when the
+     section's heading (or its parent's) opens a list or names a category; otherwise only the
+     stretch after a standalone list-heading line ("Sources of Information", "Bibliography") is,
+     up to a stop heading ("Associated Information") - CMS LCDs keep several lists and other
+     material under one "General Information" heading. Sections of kind `websites` hold further
+     reading, not the works the document cites: they are read only when a document has no
+     reference list at all.
+  2. Subheadings group a list: a nested section heading or a standalone short line, mapped to a
+     category id by rules/citations.toml ("Peer Reviewed Publications:" -> `peer_reviewed`);
+     an unknown subheading ("BRCA Testing") is kept as written.
+  3. Numbered lists: an entry starts at a label "1." / "[1]" that continues the sequence
+     (previous + 1, or 1 when a group restarts); wrapped lines, lettered sub-items and unnumbered
+     sub-items all continue the entry. Text before the first label is an introduction.
+  4. Unnumbered lists (one reference per paragraph): an entry starts after a blank gap (PDF, or
+     text that is not double spaced), or where the previous line ends an entry (full stop,
+     closing digit or bracket) and the line opens with an author ("Surname AB," "Surname, A.",
+     "Society Name."). An opening prose paragraph ("The above policy is based on ...",
+     "On <date>, we searched ...") is an introduction, not an entry.
+  5. Fields: DOI, PMID and URL by pattern (a URL broken at a line end after "/", "?", "=" or "-"
+     is rejoined); authors from the leading Vancouver list ("Smith AB, Jones C, et al.") or APA
+     list ("Smith, A. B., & Jones, C.") or else the leading organisation name; year, journal,
+     volume and pages from the journal block ("Journal. 2021; 8(1):12-19." or APA
+     "Journal, 26(4), 100422."), the year otherwise being the first one outside "Accessed ...".
+
+In-text citations
+  6. Sections other than reference lists, websites, history, index and coding are scanned,
+     paragraph by paragraph, and only where a four-digit year stands in brackets - a page footer
+     ("Page 3 of 12") or a bare date never reaches the parsers.
+  7. Parenthetical: "(A, 2009; B and C, 2013; D et al., 2010a, 2010b)" splits on ";" into one
+     citation per author-year pair; leading words such as "see", "e.g.," are dropped; an author
+     part with a date word (month, "updated", "version"), a digit or a measure is not a citation.
+  8. Narrative: a year-only bracket "(2013)" cites what stands right before it: a defined
+     acronym "(ACOG) (2009)", one or two surnames optionally followed by "et al." or "and
+     colleagues", or an organisation name ("U.S. Preventive Services Task Force (2006)").
+     Failing those, the first organisation mentioned earlier in the same sentence, outside
+     quotation marks ("The ACOG's Committee Opinion on "..." (2020)").
+  9. Organisations cited by acronym come from a rule list plus the acronyms the document defines
+     ("... International Society (PGDIS)"), in its text or its reference list.
+ 10. Each citation links to the reference whose first author (surname, organisation name, or its
+     acronym or initials) and year match; year suffixes pick among same-author same-year works
+     in list order; a near spelling (edit ratio >= 85) or a surname inside a compound surname
+     also links.
+ 11. The sentence a citation supports comes from the blank spaCy pipeline (extractor.nlp), run
+     only on the paragraphs that hold a citation.
+"""
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import cache
+
+import regex
+from rapidfuzz import fuzz
+
 from extractor.context import Context
+from extractor.document import Line
 from extractor.models.contract import Citation, Reference
+from extractor.rules import load
+from extractor.segment.paragraphs import is_double_spaced
+from extractor.segment.sections import SectionNode, lexicon
+from extractor.textmap import TextMap
+from extractor.textutil import fold
+
+T = 0.2  # regex timeout (s) for the few patterns that scan free text
+
+YEAR = r"(?:19\d\d|20[0-4]\d)(?:[a-z](?![\p{L}]))?"
+_MONTHS = (
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec"
+).split()
+_SKIP_KINDS = frozenset({"references", "websites", "history", "index", "coding"})
+_NUM_LABEL = regex.compile(r"^(?:\[(\d{1,3})\]|(\d{1,3})[.)])\s+(?=\S)")
+_HEAD_NUMBER = regex.compile(r"^(?:[IVXL]{1,5}|\d{1,2}|[A-Z])[.)]\s+")
+_HEAD_TAIL = regex.compile(r"(?:\s+top)?[\s:.\-–]*$", regex.I)
+_ENDS_ENTRY = regex.compile(r"(?:[.)\]>]|\d|\d[-–]\d+|[A-Za-z]\d+)\s*$")
+_PROSE_OPEN = regex.compile(r"^(?:the|this|these|on|we|our|in|for|all|please|note)\b\s+\p{Ll}", regex.I)
+_AUTHOR_START = regex.compile(
+    r"^(?:(?:van|von|de|der|den|del|da|di|du|le|la|ter|dos)\s)?[\p{Lu}][\p{L}'’\-]+"
+    r"(?:\s[\p{Lu}][\p{L}'’\-]+)?\s[\p{Lu}]{1,4}(?:\s(?:Jr|Sr|II|III))?[,.;]"  # Vancouver
+    r"|^[\p{Lu}][\p{L}'’\-]+(?:\s[\p{Lu}][\p{L}'’\-]+)?,\s(?:[\p{Lu}]\.\s?)+"  # APA
+    r"|^[\p{Lu}][\p{L}&'’\-]*(?:\s+(?:of|for|and|the|on|&|[\p{Lu}][\p{L}&'’\-.]*)){0,10}"
+    r"(?:\s\([\p{Lu}&/\-]{2,12}\))?\.\s"  # organisation
+)
+_DOI = regex.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", regex.I)
+_PMID = regex.compile(r"\bPMID:?\s*(\d{5,9})\b", regex.I)
+_URL = regex.compile(r"(?:https?://|www\.)[^\s<>\"]+", regex.I)
+_URL_CONT = regex.compile(r"^\s([^\s<>\"]+)")
+_ACCESSED = regex.compile(r"\b(?:accessed|retrieved|cited)\b[^.;\]]*", regex.I)
+_ANY_YEAR = regex.compile(r"(?<![\d/.\-])(" + YEAR + r")(?![\d/\-])")
+# "Journal. 2021; 8(1):12-19."  "Journal. Aug 01 2006; 145(3): 209-23."  "Journal. 2024 Jul 29:e1"
+_VANCOUVER = regex.compile(
+    r"(?<=[.?!])\s+(?P<journal>[^.?!]{2,120}?(?:\.[^.?!\s][^.?!]{0,40}?)?)\.?\s*"
+    r"(?:(?:[A-Z][a-z]{2}[a-z]*\.?\s+)?(?:\d{1,2}\s+)?)"
+    r"(?P<year>(?:19|20)\d\d)[a-z]?(?:\s+[A-Z][a-z]{2}[a-z]*(?:[/\-][A-Z][a-z]{2}[a-z]*)?(?:\s+\d{1,2})?)?"
+    r"\s*[;:.,]\s*(?P<volume>\d+[A-Za-z]?(?:\s*Suppl\s*\d*)?)?\s*(?:\((?P<issue>[^)]{1,20})\))?"
+    r"\s*(?::\s*(?P<pages>[A-Za-z]*\d[\w\-–.]*?))?(?=[.;,\s]|$)"
+)
+# APA: "(2022). Title. Journal, 26(4), 100422."
+_APA_YEAR = regex.compile(r"^(?P<authors>.{2,400}?)\s*\((?P<year>" + YEAR + r")[^)]{0,20}\)\.?\s")
+_APA_JOURNAL = regex.compile(
+    r"(?<=[.?!])\s+(?P<journal>[\p{Lu}][^.?!]{2,120}?),\s*(?P<volume>\d+)(?:\((?P<issue>[^)]{1,20})\))?"
+    r",\s*(?P<pages>[A-Za-z]*\d[\w\-–]*)"
+)
+_VANC_PERSON = regex.compile(
+    r"^(?P<sur>(?:[\p{L}'’\-]+\s){0,2}[\p{L}'’\-]*[\p{L}])\s(?P<ini>[\p{Lu}]{1,4})(?:\s(?:Jr|Sr|II|III|IV))?\.?$"
+)
+_APA_PERSON = regex.compile(r"([\p{Lu}][\p{L}'’\-]+(?:\s[\p{Lu}][\p{L}'’\-]+)?),\s(?:[\p{Lu}]\.\s?-?){1,3}")
+_ABBREV_DOT = regex.compile(
+    r"(?<!\b(?:[\p{Lu}]|Dept|Inc|Co|St|No|Univ|Natl|Assoc|Corp|Ltd|Intl|Jr|Sr|Dr))\.\s+(?=[\p{Lu}\d\"“(\[])"
+)
+_PAREN_ACRONYM = regex.compile(r"\(([\p{Lu}][\p{Lu}\d&/\-]{1,11})\)")
+_PAREN = regex.compile(r"[(\[]([^()\[\]]{1,400})[)\]]")
+_HAS_YEAR = regex.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_YEARS_ONLY = regex.compile(r"^\s*(" + YEAR + r")(?:\s*(?:,|;|and|&)\s*(" + YEAR + r"|[a-z]))*\s*$")
+_YEARS_TAIL = regex.compile(
+    r"(?:^|[\s,])(?P<years>" + YEAR + r"(?:\s*,\s*(?:" + YEAR + r"|[a-z](?![\p{L}])))*)"
+    r"(?:\s*,\s*(?:p|pp|page|pages)\.?\s*[\w\-–]+)?\s*$"
+)
+_YEAR_TOKEN = regex.compile(YEAR + r"|(?<=,\s*)[a-z](?![\p{L}])")
+_QUOTED = regex.compile(r"[“\"][^”\"]{0,300}[”\"]")
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    list_headings: frozenset[str]
+    stop_headings: frozenset[str]
+    intro: tuple[regex.Pattern[str], ...]
+    categories: tuple[tuple[str, regex.Pattern[str]], ...]
+    collectives: frozenset[str]
+    prefixes: tuple[str, ...]
+    not_author: frozenset[str]
+    not_surname: frozenset[str]
+    org_keywords: regex.Pattern[str]
+    acronyms: frozenset[str]
+    name: str  # one surname (pattern text)
+    particles: frozenset[str]
+
+
+@cache
+def _rules() -> _Rules:
+    data = load("citations")
+    names = data["names"]
+    particles = frozenset(names["particles"])
+    part = "|".join(sorted(map(regex.escape, particles), key=len, reverse=True))
+    name = (
+        rf"(?:(?:{part})\s+)?(?:(?:Mc|Mac|O['’]|D['’])?[\p{{Lu}}][\p{{L}}'’\-]*\p{{Ll}}[\p{{L}}'’\-]*"
+        rf"|[\p{{Lu}}]['’][\p{{Lu}}][\p{{L}}'’\-]*)"
+    )
+    org = "|".join(sorted(map(regex.escape, data["orgs"]["keywords"]), key=len, reverse=True))
+    return _Rules(
+        list_headings=frozenset(fold(h) for h in data["lists"]["headings"]),
+        stop_headings=frozenset(fold(h) for h in data["lists"]["stop_headings"]),
+        intro=tuple(regex.compile(p, regex.I) for p in data["lists"]["intro_patterns"]),
+        categories=tuple(
+            (c["id"], regex.compile(c["pattern"], regex.I)) for c in data["categories"]
+        ),
+        collectives=frozenset(names["collectives"]),
+        prefixes=tuple(sorted(names["prefixes"], key=len, reverse=True)),
+        not_author=frozenset(names["not_author"]) | frozenset(_MONTHS),
+        not_surname=frozenset(names["not_surname"]) | frozenset(_MONTHS),
+        org_keywords=regex.compile(rf"\b(?:{org})\b", regex.I),
+        acronyms=frozenset(data["orgs"]["acronyms"]),
+        name=name,
+        particles=particles,
+    )
+
+
+def _head_key(text: str) -> str:
+    return fold(_HEAD_TAIL.sub("", _HEAD_NUMBER.sub("", text.strip())))
+
+
+def _is_list_heading(text: str) -> bool:
+    if len(text.split()) > 6:
+        return False
+    key = _head_key(text)
+    return key in _rules().list_headings
+
+
+def _is_stop_heading(text: str) -> bool:
+    return len(text.split()) <= 8 and _head_key(text) in _rules().stop_headings
+
+
+def _category(text: str) -> str | None:
+    if len(text.split()) > 14 or _NUM_LABEL.match(text):
+        return None
+    key = _head_key(text)
+    for cid, pat in _rules().categories:
+        if pat.fullmatch(key, timeout=T):
+            return cid
+    return None
+
+
+# --- reference lists -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Run:
+    """A stretch of lines holding (part of) a reference list, and its category."""
+
+    lines: list[Line]
+    category: str | None
+
+
+def _runs_of(node: SectionNode, parent: SectionNode | None) -> list[_Run]:
+    """Heuristic 1-2: the list stretches of one section, with their categories."""
+    head = node.heading or ""
+    category = _category(head)
+    parent_lists = parent is not None and (
+        _is_list_heading(parent.heading or "") or lexicon("guideline").top(parent.heading or "")
+        == "references" and not _is_stop_heading(parent.heading or "")
+    )
+    active = (
+        _is_list_heading(head)
+        or category is not None
+        or (not _is_stop_heading(head) and lexicon("guideline").top(head) == "references")
+        or (parent_lists and not _is_stop_heading(head))
+    )
+    if category is None and not _is_list_heading(head) and parent_lists and head:
+        category = head.strip().rstrip(":")
+    runs: list[_Run] = []
+    current: list[Line] = []
+
+    def flush() -> None:
+        nonlocal current
+        if current:
+            runs.append(_Run(current, category))
+        current = []
+
+    for ln in node.lines:
+        text = ln.text.strip()
+        if _is_list_heading(text):
+            flush()
+            active = True
+            continue
+        cat = _category(text)
+        if cat is not None:
+            flush()
+            category, active = cat, True
+            continue
+        if _is_stop_heading(text):
+            flush()
+            active = False
+            continue
+        if active:
+            current.append(ln)
+    flush()
+    return runs
+
+
+def _reference_runs(ctx: Context) -> list[_Run]:
+    runs: list[_Run] = []
+    for node in ctx.sections:
+        if node.kind == "references":
+            parent = ctx.sections[node.parent] if node.parent is not None else None
+            runs.extend(_runs_of(node, parent))
+    if runs:
+        return runs
+    for node in ctx.sections:  # heuristic 1: websites only where no list exists
+        if node.kind == "websites":
+            runs.extend(_Run(r.lines, r.category or "website") for r in _runs_of(node, None))
+    return runs
+
+
+def _label_number(text: str) -> int | None:
+    m = _NUM_LABEL.match(text)
+    if not m:
+        return None
+    return int(m.group(1) or m.group(2))
+
+
+def _is_subheading(lines: list[Line], i: int, numbered: bool) -> bool:
+    """A short title line between entries ("BRCA Testing") groups what follows."""
+    ln = lines[i]
+    text = ln.text.strip()
+    if len(text.split()) > 8 or text.endswith((".", ",", ";")) or not text[:1].isupper():
+        return False
+    if i + 1 >= len(lines):
+        return False
+    nxt = lines[i + 1]
+    if numbered:
+        return _label_number(nxt.text) is not None and (ln.bold or i == 0 or
+                                                        _ENDS_ENTRY.search(lines[i - 1].text) is not None)
+    return ln.bold and not nxt.bold
+
+
+def _split_numbered(lines: list[Line], category: str | None) -> list[tuple[list[Line], str | None]]:
+    """Heuristic 3."""
+    entries: list[tuple[list[Line], str | None]] = []
+    last: int | None = None
+    current: list[Line] | None = None
+    for i, ln in enumerate(lines):
+        n = _label_number(ln.text)
+        if n is not None and (last is None or n == last + 1 or n == 1):
+            current = [ln]
+            entries.append((current, category))
+            last = n
+            continue
+        if n is None and _is_subheading(lines, i, True):
+            category = ln.text.strip().rstrip(":")
+            current = None
+            continue
+        if current is not None:
+            current.append(ln)
+    return entries
+
+
+def _is_intro(text: str) -> bool:
+    return any(p.search(text, timeout=T) for p in _rules().intro) or bool(_PROSE_OPEN.match(text))
+
+
+def _split_unnumbered(lines: list[Line], category: str | None) -> list[tuple[list[Line], str | None]]:
+    """Heuristic 4."""
+    use_gaps = not is_double_spaced(lines)
+    entries: list[tuple[list[Line], str | None]] = []
+    current: list[Line] | None = None
+    in_intro = False
+    for i, ln in enumerate(lines):
+        text = ln.text.strip()
+        prev = lines[i - 1] if i else None
+        gap = prev is None or (use_gaps and ln.gap_before > 0)
+        ends = prev is not None and _ENDS_ENTRY.search(prev.text) is not None
+        if in_intro:
+            in_intro = not (ends or gap)
+            if in_intro:
+                continue
+        if (gap or ends) and not entries and _is_intro(text):
+            in_intro = not text.endswith((".", ":", "]"))
+            current = None
+            continue
+        if _is_subheading(lines, i, False):
+            category = text.rstrip(":")
+            current = None
+            continue
+        opens = ends and _AUTHOR_START.match(text) is not None
+        if prev is not None and use_gaps and ln.page == prev.page and not gap:
+            opens = False  # inside a page, PDF paragraph gaps are the reliable signal
+        if current is None or gap or opens:
+            current = [ln]
+            entries.append((current, category))
+        else:
+            current.append(ln)
+    return entries
+
+
+def _join(lines: list[Line]) -> TextMap:
+    seps = []
+    for prev in lines[:-1]:
+        t = prev.text
+        seps.append("" if t.endswith("-") and len(t) > 1 and t[-2].isalpha() else " ")
+    return TextMap(lines, seps)
+
+
+def _url(text: str) -> str | None:
+    m = _URL.search(text)
+    if not m:
+        return None
+    url, end = m.group(0), m.end()
+    while url[-1] in "/?=&-_" and (c := _URL_CONT.match(text, end)):
+        piece = c.group(1)
+        if piece[:1].isupper() and "/" not in piece and "=" not in piece:
+            break
+        url, end = url + piece, c.end()
+    return url.rstrip(".,;)")
+
+
+def _org_name(text: str) -> tuple[str, int]:
+    """The leading organisation name and where it ends (at the first real full stop)."""
+    m = _ABBREV_DOT.search(text, timeout=T)
+    end = m.start() if m else len(text)
+    return text[:end].strip(), end
+
+
+def _authors(text: str) -> tuple[list[str], int]:
+    """Leading author list (surnames, or one organisation) and the offset where it ends."""
+    apa = _APA_YEAR.match(text, timeout=T)
+    if apa and (people := _APA_PERSON.findall(apa.group("authors"))):
+        return people, apa.end()
+    stop = regex.search(r"\bet\.?\s?al\b\.?|\.\s|;|\.$", text, timeout=T)
+    end = stop.end() if stop else len(text)
+    seg = text[: stop.start()] if stop else text
+    names: list[str] = []
+    for item in (x.strip() for x in seg.split(",")):
+        m = _VANC_PERSON.match(item)
+        if not m:
+            break
+        names.append(m.group("sur"))
+    if names and len(seg) < 600:
+        return names, end
+    org, end = _org_name(text)
+    if apa and len(apa.group("authors")) < len(org):
+        org, end = apa.group("authors").rstrip(". "), apa.end()
+    org = _PAREN_ACRONYM.sub("", org).strip(" .,")
+    return ([org] if org and len(org) <= 200 else []), end
+
+
+def _year(text: str, after: int) -> str | None:
+    body = _ACCESSED.sub(" ", text[after:])
+    m = _ANY_YEAR.search(body) or _ANY_YEAR.search(_ACCESSED.sub(" ", text))
+    return m.group(1) if m else None
+
+
+def _parse_reference(raw: str) -> dict[str, object]:
+    """Heuristic 5: the fields of one reference entry."""
+    out: dict[str, object] = {}
+    if m := _DOI.search(raw):
+        out["doi"] = m.group(1).rstrip(".,;)")
+    if m := _PMID.search(raw):
+        out["pmid"] = m.group(1)
+    out["url"] = _url(raw)
+    authors, end = _authors(raw)
+    out["authors"] = authors
+    block = _VANCOUVER.search(raw, end - 1 if end else 0, timeout=T)
+    apa = _APA_YEAR.match(raw, timeout=T)
+    if apa:
+        out["year"] = apa.group("year")
+        j = _APA_JOURNAL.search(raw, apa.end() - 1, timeout=T)
+        title_end = j.start() if j else len(raw)
+        out["title"] = raw[apa.end():title_end].strip().rstrip(".") or None
+        if j:
+            out.update(journal=j.group("journal").strip(), volume=j.group("volume"),
+                       pages=j.group("pages"))
+    elif block:
+        out["year"] = block.group("year")
+        out["journal"] = block.group("journal").strip() or None
+        out["volume"] = block.group("volume")
+        out["pages"] = block.group("pages")
+        title = raw[end:block.start() + 1].strip().rstrip(".").strip()
+        out["title"] = title or None
+    else:
+        out["year"] = _year(raw, end)
+        rest = raw[end:].strip()
+        out["title"] = _org_name(rest)[0].rstrip(".") or None if rest else None
+    return out
+
+
+def _entries(run: _Run) -> list[tuple[list[Line], str | None]]:
+    numbered = sum(1 for ln in run.lines if _label_number(ln.text) is not None)
+    if numbered >= 2 or (numbered == 1 and _label_number(run.lines[0].text) is not None):
+        return _split_numbered(run.lines, run.category)
+    return _split_unnumbered(run.lines, run.category)
+
+
+def _is_reference(raw: str) -> bool:
+    """An entry names a work: it has a year, a URL or an identifier, and is not one word."""
+    return len(raw.split()) >= 3 and bool(
+        _HAS_YEAR.search(raw) or _URL.search(raw) or _DOI.search(raw)
+        or regex.search(r"\b(?:NCT\d+|No\.\s*\d+|Available)", raw)
+    )
 
 
 def extract_references(ctx: Context) -> list[Reference]:
-    return []  # TODO(issue 3)
+    out: list[Reference] = []
+    for run in _reference_runs(ctx):
+        for lines, category in _entries(run):
+            tm = _join(lines)
+            raw = _NUM_LABEL.sub("", tm.text, count=1).strip()
+            if not _is_reference(raw):
+                continue
+            fields = _parse_reference(raw)
+            out.append(
+                Reference(
+                    raw=raw, category=category, span=(lines[0].start, lines[-1].end),
+                    page=lines[0].page,
+                    **fields,  # type: ignore[arg-type]
+                )
+            )
+    return out
+
+
+# --- in-text citations -----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Found:
+    authors: list[str]
+    year: str
+    start: int  # clean offsets in the section text
+    end: int
+    strong: bool = True  # False: a bare surname before "(year)", kept only if plausible
+
+
+@cache
+def _patterns() -> dict[str, regex.Pattern[str]]:
+    r = _rules()
+    name = r.name
+    coll = "|".join(sorted(map(regex.escape, r.collectives), key=len, reverse=True))
+    return {
+        "acronym": regex.compile(r"\((?P<acr>[\p{Lu}][\p{Lu}\d&/\-]{1,11})\)\s*$"),
+        "people": regex.compile(
+            rf"(?<![\p{{L}}\-'’])(?P<names>{name}(?:(?:\s*,\s*|\s+and\s+|\s*&\s*){name}){{0,2}})"
+            rf"(?P<coll>\s+et\.?\s+al\.?,?|\s+and\s+(?:{coll})|\s+&\s+(?:{coll}))?\s*$"
+        ),
+        "org": regex.compile(
+            r"(?P<org>(?:U\.\s?S\.\s+)?[\p{Lu}][\p{L}.'’&\-]*(?:\s+(?:of|for|and|on|in|the|&|"
+            r"[\p{Lu}][\p{L}.'’&\-]*)){0,9})\s*$"
+        ),
+        "orgname": regex.compile(
+            r"(?:U\.\s?S\.\s+)?[\p{Lu}][\p{L}'’&\-]*(?:\s+(?:of|for|and|on|the|&|[\p{Lu}][\p{L}'’&\-]*)){0,9}"
+        ),
+        "name_only": regex.compile(rf"^{name}$"),
+    }
+
+
+def _doc_acronyms(ctx: Context, references: list[Reference]) -> frozenset[str]:
+    """Heuristic 9: acronyms the document defines after an organisation's name."""
+    found: set[str] = set()
+    texts = [r.raw for r in references] + [n.text for n in ctx.sections if n.kind not in _SKIP_KINDS]
+    kw = _rules().org_keywords
+    for text in texts:
+        for m in _PAREN_ACRONYM.finditer(text):
+            before = text[max(0, m.start() - 120):m.start()]
+            if kw.search(before, timeout=T):
+                found.add(m.group(1))
+    return frozenset(found)
+
+
+def _words_ok(auth: str) -> bool:
+    r = _rules()
+    for w in regex.split(r"[\s,]+", auth):
+        k = fold(w).strip(".,;:()'’")
+        if k in r.not_author:
+            return False
+    return True
+
+
+def _strip_prefix(auth: str) -> str:
+    low = auth.lower()
+    changed = True
+    while changed:
+        changed = False
+        for p in _rules().prefixes:
+            if low.startswith(p + " ") or (p.endswith(",") and low.startswith(p)):
+                auth = auth[len(p):].lstrip(" ,")
+                low = auth.lower()
+                changed = True
+                break
+    return auth
+
+
+def _split_people(auth: str) -> list[str] | None:
+    """'Sayegh and Strauch' -> [Sayegh, Strauch]; None when a piece is not a surname."""
+    pat = _patterns()["name_only"]
+    pieces = [p.strip() for p in regex.split(r"\s*,\s*|\s+and\s+|\s*&\s*", auth) if p.strip()]
+    if not pieces or len(pieces) > 6:
+        return None
+    names = []
+    for p in pieces:
+        if fold(p) in _rules().collectives:
+            continue
+        if not pat.match(p) and not (len(p.split()) == 2 and all(pat.match(x) for x in p.split())):
+            return None
+        names.append(p)
+    return names or None
+
+
+def _clean_authors(auth: str, acronyms: frozenset[str]) -> list[str] | None:
+    """Heuristic 7: the author part of a parenthetical citation, or None if it is not one."""
+    r = _rules()
+    auth = _strip_prefix(auth.strip(" ,;:"))
+    auth = regex.sub(r"\s*,?\s*\bet\.?\s*al\b\.?,?$", "", auth).strip(" ,")
+    auth = regex.sub(r"^(?:the|The)\s+", "", auth)
+    if not auth or len(auth) > 90 or regex.search(r"[\d=<>%+:/?!\"“”]", auth):
+        return None
+    if not (auth[:1].isupper() or auth.split()[0].lower() in r.particles):
+        return None
+    words = auth.split()
+    if len(words) > 10 or not _words_ok(auth):
+        return None
+    if regex.fullmatch(r"[\p{Lu}][\p{Lu}&\-]{1,11}", auth):
+        return [auth]
+    if r.org_keywords.search(auth, timeout=T):
+        return [auth]
+    people = _split_people(auth)
+    if people:
+        return people
+    if all(w[:1].isupper() or w in ("of", "for", "and", "the", "on", "&") for w in words):
+        first = words[0]
+        if first in acronyms or first in r.acronyms:
+            return [first]
+        return [auth] if len(words) >= 2 else None
+    return None
+
+
+def _years(text: str) -> list[str]:
+    """'2009a, b' -> [2009a, 2009b]; '2009, 2010' -> [2009, 2010]."""
+    out: list[str] = []
+    for m in _YEAR_TOKEN.finditer(text):
+        tok = m.group(0)
+        if len(tok) == 1 and out:
+            out.append(out[-1][:4] + tok)
+        elif len(tok) >= 4:
+            out.append(tok)
+    return out
+
+
+def _parenthetical(text: str, m: regex.Match[str], acronyms: frozenset[str]) -> list[_Found]:
+    out: list[_Found] = []
+    content, base = m.group(1), m.start(1)
+    pos = 0
+    prev_authors: list[str] | None = None
+    for part in content.split(";"):
+        start = base + pos
+        pos += len(part) + 1
+        stripped = part.strip()
+        lead = len(part) - len(part.lstrip())
+        if not _HAS_YEAR.search(stripped):
+            prev_authors = None
+            continue
+        if _YEARS_ONLY.match(stripped):
+            if prev_authors:
+                for y in _years(stripped):
+                    out.append(_Found(prev_authors, y, start + lead, start + lead + len(stripped)))
+            continue
+        tail = _YEARS_TAIL.search(stripped, timeout=T)
+        if not tail:
+            prev_authors = None
+            continue
+        authors = _clean_authors(stripped[: tail.start("years")], acronyms)
+        if not authors:
+            prev_authors = None
+            continue
+        prev_authors = authors
+        for y in _years(tail.group("years")):
+            out.append(_Found(authors, y, start + lead, start + lead + len(stripped)))
+    return out
+
+
+def _outside_quotes(sentence: str) -> str:
+    return _QUOTED.sub(lambda q: " " * len(q.group(0)), sentence)
+
+
+def _first_org(before: str, acronyms: frozenset[str]) -> tuple[str, int] | None:
+    """Heuristic 8 (last resort): the first organisation named in `before`, outside quotes."""
+    r = _rules()
+    text = _outside_quotes(before)
+    best: tuple[str, int] | None = None
+    for m in regex.finditer(r"(?<![\p{L}\-])([\p{Lu}][\p{Lu}&\-]{1,11})(?:['’]s)?(?![\p{L}\-])", text):
+        if m.group(1) in acronyms or m.group(1) in r.acronyms:
+            best = (m.group(1), m.start())
+            break
+    for m in _patterns()["orgname"].finditer(text, timeout=T):
+        name = regex.sub(r"^(?:The|the)\s+", "", m.group(0)).strip()
+        if len(name.split()) >= 2 and r.org_keywords.search(name, timeout=T):
+            if best is None or m.start() < best[1]:
+                acr = _PAREN_ACRONYM.match(text, m.end() + 1) if m.end() < len(text) else None
+                best = (acr.group(1) if acr else name, m.start())
+            break
+    return best
+
+
+def _org_before(before: str, acronyms: frozenset[str]) -> tuple[str, int] | None:
+    r = _rules()
+    m = _patterns()["org"].search(before, timeout=T)
+    if not m:
+        return None
+    org = m.group("org")
+    start = m.start("org")
+    if org.startswith(("The ", "In ", "By ", "And ")):
+        cut = org.index(" ") + 1
+        org, start = org[cut:], start + cut
+    words = org.split()
+    if not words:
+        return None
+    if words[0].rstrip("’'s") in acronyms | r.acronyms and len(words) <= 4:
+        return words[0], start
+    if org in acronyms or org in r.acronyms:
+        return org, start
+    if len(words) >= 2 and r.org_keywords.search(org, timeout=T) and _words_ok(org):
+        return org, start
+    return None
+
+
+def _narrative(
+    text: str, m: regex.Match[str], sent_start: int, acronyms: frozenset[str]
+) -> list[_Found]:
+    """Heuristic 8: what a year-only bracket cites."""
+    r = _rules()
+    pats = _patterns()
+    years = _years(m.group(1))
+    lo = max(sent_start, m.start() - 200)
+    before = text[lo:m.start()]
+    end = m.end()
+
+    def found(authors: list[str], start: int, strong: bool = True) -> list[_Found]:
+        return [_Found(authors, y, lo + start, end, strong) for y in years]
+
+    if a := pats["acronym"].search(before, timeout=T):
+        acr = a.group("acr")
+        if acr in acronyms or acr in r.acronyms or len(before[:a.start()].split()) >= 1:
+            org = _org_before(before[: a.start()], acronyms)
+            return found([acr], org[1] if org else a.start())
+    p = pats["people"].search(before, timeout=T)
+    if p:
+        names = _split_people(p.group("names")) or []
+        names = [n for n in names if fold(n.split()[-1]) not in r.not_surname]
+        first_word = p.group("names").split()[0]
+        if names and fold(first_word) not in r.not_surname:
+            strong = bool(p.group("coll")) or len(names) > 1
+            if strong:
+                return found(names, p.start())
+            org = _org_before(before, acronyms)
+            if org and len(org[0].split()) > 1:
+                return found([org[0]], org[1])
+            return found(names, p.start(), strong=False)
+    org = _org_before(before, acronyms)
+    if org:
+        return found([org[0]], org[1])
+    first = _first_org(before, acronyms)
+    if first:
+        return found([first[0]], first[1])
+    return []
+
+
+def _paragraph_bounds(text: str) -> list[int]:
+    starts = [0]
+    i = text.find("\n")
+    while i >= 0:
+        starts.append(i + 1)
+        i = text.find("\n", i + 1)
+    return starts
+
+
+@dataclass(slots=True)
+class _RefKey:
+    index: int
+    names: frozenset[str]  # folded surname / organisation / acronyms
+    year: str | None
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in name.split() if w[:1].isupper())
+
+
+def _ref_keys(references: list[Reference]) -> list[_RefKey]:
+    keys = []
+    for i, ref in enumerate(references):
+        names: set[str] = set()
+        if ref.authors:
+            first = ref.authors[0]
+            names.add(fold(first))
+            if len(first.split()) >= 2:
+                names.add(fold(_initials(first)))
+                names.add(fold(first.split()[-1]))
+        head = ref.raw[:200]
+        for a in _PAREN_ACRONYM.finditer(head[: head.find(". ") + 1 if ". " in head else 200]):
+            names.add(fold(a.group(1)))
+        keys.append(_RefKey(i, frozenset(n for n in names if n), ref.year))
+    return keys
+
+
+def _link(cites: list[tuple[_Found, int]], references: list[Reference]) -> dict[int, int]:
+    """Heuristic 10: citation position -> reference index."""
+    keys = _ref_keys(references)
+    by_year: dict[str, list[_RefKey]] = {}
+    for k in keys:
+        if k.year:
+            by_year.setdefault(k.year[:4], []).append(k)
+    out: dict[int, int] = {}
+    for pos, (c, _) in enumerate(cites):
+        cands = by_year.get(c.year[:4], [])
+        author = fold(c.authors[0])
+        exact = [k for k in cands if author in k.names]
+        if not exact:
+            exact = [
+                k for k in cands
+                if any(fuzz.ratio(author, n) >= 85 or (len(author) > 3 and f" {author}" in f" {n}")
+                       for n in k.names)
+            ]
+        if not exact:
+            continue
+        suffix = c.year[4:]
+        pick = exact[0]
+        if suffix and len(exact) > 1:
+            pick = exact[min(ord(suffix) - ord("a"), len(exact) - 1)]
+        out[pos] = pick.index
+    return out
+
+
+def _plausible(c: _Found, ref_names: set[str]) -> bool:
+    """A bare surname before '(year)' counts when the list names it, or there is no list."""
+    if c.strong:
+        return True
+    if not ref_names:
+        return True
+    author = fold(c.authors[0])
+    return any(author == n or fuzz.ratio(author, n) >= 85 for n in ref_names)
+
+
+def _sentence(text: str, start: int, para_starts: list[int], cache_: dict[int, list[tuple[int, int]]]) -> tuple[int, int] | None:
+    from extractor.nlp import sentence_spans
+
+    k = bisect_right(para_starts, start) - 1
+    p0 = para_starts[k]
+    p1 = para_starts[k + 1] - 1 if k + 1 < len(para_starts) else len(text)
+    if p0 not in cache_:
+        cache_[p0] = [(p0 + s, p0 + e) for s, e in sentence_spans(text[p0:p1])]
+    for s, e in cache_[p0]:
+        if s <= start < e:
+            return (s, e)
+    return None
 
 
 def extract_citations(ctx: Context, references: list[Reference]) -> list[Citation]:
-    return []  # TODO(issue 3)
+    acronyms = _doc_acronyms(ctx, references)
+    ref_names: set[str] = set()
+    for ref in references:
+        ref_names.update(fold(a) for a in ref.authors[:1])
+        ref_names.update(fold(a.split()[-1]) for a in ref.authors[:1] if a.split())
+    found: list[tuple[_Found, SectionNode, tuple[int, int] | None]] = []
+    for node in ctx.sections:
+        if node.kind in _SKIP_KINDS or not node.lines:
+            continue
+        tm = node.textmap
+        text = tm.text
+        if not _HAS_YEAR.search(text):
+            continue
+        para_starts = _paragraph_bounds(text)
+        sent_cache: dict[int, list[tuple[int, int]]] = {}
+        for m in _PAREN.finditer(text):
+            if not _HAS_YEAR.search(m.group(1)):
+                continue
+            if _YEARS_ONLY.match(m.group(1)):
+                sent = _sentence(text, m.start(), para_starts, sent_cache)
+                items = _narrative(text, m, sent[0] if sent else 0, acronyms)
+            else:
+                items = _parenthetical(text, m, acronyms)
+                sent = _sentence(text, m.start(), para_starts, sent_cache) if items else None
+            for c in items:
+                if _plausible(c, ref_names):
+                    found.append((c, node, sent))
+    pairs = [(c, i) for i, (c, _, _) in enumerate(found)]
+    links = _link(pairs, references)
+    out: list[Citation] = []
+    for pos, (c, node, sent) in enumerate(found):
+        tm = node.textmap
+        text = tm.text
+        span = tm.source_span(c.start, c.end)
+        out.append(
+            Citation(
+                authors=c.authors, year=c.year, text=text[c.start:c.end], span=span,
+                page=tm.page(c.start), section=node.id,
+                sentence=text[sent[0]:sent[1]] if sent else None, reference=links.get(pos),
+            )
+        )
+    return out
