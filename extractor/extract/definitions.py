@@ -1,10 +1,234 @@
-"""Definitions: term and definition, wrapped lines joined."""
+"""Definitions: term and definition, wrapped lines joined.
+
+Heuristics, in the order the code applies them (rules in rules/definitions.toml):
+  1. The text read is the body of each top-level `definitions` section, nested subsections'
+     headings and lines included (a bold term line may have been taken for a subheading). Where
+     the segmenter found no such section, a kept line that is a definitions heading ("V.
+     DEFINITIONS TOP") opens one that runs to the next heading in the same numbered style or a
+     known section heading; it counts only when its first line is a definition.
+  2. A term starts a line at the section's left margin (PDF x0); indented lines belong to the
+     definition above (sub-lists such as grades or classes are not terms), and so do wrapped
+     lines.
+  3. A line starts a term only when the line before closed its item: it ended a sentence or a
+     parenthesis, was clearly short, was indented, or a gap / a change to bold type comes
+     between. A colon inside a wrapped sentence ("... available at: http") is not a term.
+  4. Term forms: "Term: definition" (the term short, capitalised, not ending in a function word,
+     not a note label); "Term means / refers to / is defined as ..."; a quoted or upper-case term
+     followed by "is" / "are"; an upper-case term followed by a capitalised definition
+     ("MYOCYTE A muscle tissue cell.").
+  5. A term set with a subscript that the PDF put on the line below ("VO : ..." over "2") gets
+     its subscript back.
+  6. The definition is the rest of the term's line and every line up to the next term, joined
+     with single spaces; the span runs from the term to the definition's last line.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
+
+import regex
+
 from extractor.context import Context
+from extractor.document import Line
 from extractor.models.contract import Definition
+from extractor.rules import load
+from extractor.segment.sections import SectionNode, lexicon
+from extractor.textutil import clean_space, fold
+
+INDENT = 4.0  # points right of the margin that make a line indented
+SHORT = 0.7  # a line shorter than this share of the block's longest line ends its item
+_SUBSCRIPT = regex.compile(r"^\d(?:\s+\d){0,8}$")
+_CLOSES = regex.compile(r"[.)\]\u201d\"!?;]\s*$|:\s*$")
+_LETTER = regex.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    heading: regex.Pattern[str]
+    next_heading: regex.Pattern[str]
+    max_words: int
+    max_chars: int
+    bad_last: frozenset[str]
+    not_terms: frozenset[str]
+    verb: regex.Pattern[str]
+    strong: regex.Pattern[str]
+
+
+@cache
+def rules() -> _Rules:
+    d = load("definitions")
+    return _Rules(
+        heading=regex.compile(d["heading"]["pattern"], regex.I | regex.V1),
+        next_heading=regex.compile(d["heading"]["next_heading"], regex.V1),
+        max_words=int(d["colon"]["max_words"]),
+        max_chars=int(d["colon"]["max_chars"]),
+        bad_last=frozenset(d["colon"]["bad_last_words"]),
+        not_terms=frozenset(d["colon"]["not_terms"]),
+        verb=regex.compile(d["verb"]["pattern"], regex.V1),
+        strong=regex.compile(d["verb"]["strong_pattern"], regex.V1),
+    )
+
+
+# --- finding the text ---------------------------------------------------------------------
+
+
+def _body(ctx: Context, node: SectionNode) -> list[Line]:
+    out = list(node.lines)
+    for s in ctx.sections:
+        if s.parent == node.id:
+            if s.heading_line is not None:
+                out.append(s.heading_line)
+            out.extend(_body(ctx, s))
+    return sorted(out, key=lambda ln: ln.start)
+
+
+def _blocks(ctx: Context) -> list[list[Line]]:
+    blocks = [
+        _body(ctx, s) for s in ctx.sections
+        if s.kind == "definitions"
+        and (s.parent is None or ctx.sections[s.parent].kind != "definitions")
+    ]
+    return [b for b in blocks if b] or _fallback_blocks(ctx.kept)
+
+
+def _fallback_blocks(kept: list[Line]) -> list[list[Line]]:
+    r = rules()
+    is_heading = lexicon("guideline").is_heading
+    out: list[list[Line]] = []
+    k = 0
+    while k < len(kept):
+        text = clean_space(kept[k].text)
+        first = _LETTER.search(text)
+        # a heading is capitalised: a lower-case "definition" ends a wrapped sentence
+        if first and first.group(0).isupper() and r.heading.match(text, timeout=0.05):
+            j = k + 1
+            while j < len(kept):
+                t = clean_space(kept[j].text)
+                if r.next_heading.match(t, timeout=0.05) or r.heading.match(t, timeout=0.05) \
+                        or is_heading(t):
+                    break
+                j += 1
+            body = kept[k + 1:j]
+            if body and _term(body[0].text) is not None:
+                out.append(body)
+            k = j
+        else:
+            k += 1
+    return out
+
+
+# --- terms ----------------------------------------------------------------------------------
+
+
+def _colon_term(text: str) -> tuple[str, int] | None:
+    """(term, offset where the definition starts) for "Term: definition"."""
+    r = rules()
+    m = regex.search(r":(?:\s|$)", text)
+    if not m:
+        return None
+    raw = text[: m.start()]
+    term = clean_space(raw).strip("\u201c\u201d\"' ")
+    if not term or len(term) > r.max_chars or len(term.split()) > r.max_words:
+        return None
+    if not (term[0].isupper() or term[0].isdigit() or term[0] in "(["):
+        return None
+    if ". " in term or term.count("(") != term.count(")") or not _LETTER.search(term):
+        return None
+    last = fold(term).split()[-1].strip(".,")
+    if last in r.bad_last or fold(term).strip(".") in r.not_terms:
+        return None
+    if raw.endswith(" "):
+        term += " "  # a subscript may follow on the next line (heuristic 5)
+    return term, m.end()
+
+
+def _verb_term(text: str) -> tuple[str, int] | None:
+    r = rules()
+    m = r.verb.match(text, timeout=0.05)
+    if m:
+        term = clean_space(m.group("term"))
+        if len(term.split()) <= 8 and term[:1].isupper():
+            return term, m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+    m = r.strong.match(text, timeout=0.05)
+    if m:
+        term = clean_space(m.group("qterm") or m.group("cterm") or m.group("uterm"))
+        if len(term.split()) <= 8:
+            # "TERM is ..." reads as a whole sentence; "TERM A definition" starts after the term
+            return term, m.end() if m.group("uterm") else 0
+    return None
+
+
+def _term(text: str) -> tuple[str, int, bool] | None:
+    """(term, definition offset, verb form) for a line that opens a definition."""
+    t = text.strip()
+    c = _colon_term(t)
+    if c:
+        return c[0], c[1], False
+    v = _verb_term(t)
+    if v:
+        return v[0], v[1], True
+    return None
+
+
+# --- parsing a block ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Item:
+    term: str
+    lines: list[Line]
+    first_text: str  # the term line's text after the term (the definition's start)
+
+
+def _closed(prev: Line | None, line: Line, margin: float | None, longest: int) -> bool:
+    if prev is None:
+        return True
+    if margin is not None and prev.x0 is not None and prev.x0 > margin + INDENT:
+        return True
+    if line.gap_before > 0 or (line.bold and not prev.bold):
+        return True
+    if _SUBSCRIPT.match(prev.text.strip()):
+        return True
+    return bool(_CLOSES.search(prev.text)) or len(prev.text) < SHORT * longest
+
+
+def parse(lines: list[Line]) -> list[_Item]:
+    """Definitions in a block of lines (a definitions section's body)."""
+    xs = [ln.x0 for ln in lines if ln.x0 is not None and _LETTER.search(ln.text)]
+    margin = min(xs) if xs else None
+    longest = max((len(ln.text) for ln in lines), default=0)
+    items: list[_Item] = []
+    prev: Line | None = None
+    for line in lines:
+        text = line.text.strip()
+        at_margin = margin is None or line.x0 is None or line.x0 <= margin + INDENT
+        found = _term(text) if at_margin and _closed(prev, line, margin, longest) else None
+        if found:
+            term, at, _ = found
+            items.append(_Item(term, [line], text[at:].strip()))
+        elif items:
+            if items[-1].term.endswith(" ") and _SUBSCRIPT.match(text) and len(items[-1].lines) == 1:
+                items[-1].term = items[-1].term.rstrip() + text.split()[0]
+            items[-1].lines.append(line)
+        prev = line
+    for it in items:
+        it.term = it.term.strip()
+    return items
+
+
+def _definition(item: _Item) -> str:
+    parts = [item.first_text] + [
+        ln.text for ln in item.lines[1:] if not _SUBSCRIPT.match(ln.text.strip())
+    ]
+    return clean_space(" ".join(p for p in parts if p))
 
 
 def extract(ctx: Context) -> list[Definition]:
-    return []  # TODO(issue 3)
+    out: list[Definition] = []
+    for block in _blocks(ctx):
+        for item in parse(block):
+            first, last = item.lines[0], item.lines[-1]
+            out.append(Definition(term=item.term, definition=_definition(item),
+                                  span=(first.start, last.end), page=first.page))
+    return out
