@@ -57,6 +57,8 @@ from extractor.textutil import clean_space, fold
 _T = 0.2  # seconds: timeout for any pattern match that could backtrack
 _FLAGS = regex.I | regex.V1
 _SENTENCE_END = regex.compile(r"[.!?][\"'”’)\]]?$")
+# section kinds that close the list of decided items when they follow it
+_AFTER_DECISIONS = frozenset({"documents_reviewed", "how_determined", "case_summary"})
 
 
 @dataclass
@@ -168,6 +170,10 @@ def _rules() -> _Rules:
         "g_pages": _c(gl["pages"], date_src),
         "g_chapter": _c(gl["chapter"], date_src),
         "g_named_chapter": _c(gl["named_chapter"], date_src),
+        "g_lead": _cl(gl["lead"], date_src),
+        "g_tail": _cl(gl["tail"], date_src),
+        "g_titled": _c(gl["titled"], date_src),
+        "g_edition": _c(gl["edition"], date_src),
         "g_year": _c(gl["year"], date_src),
         "g_sources": [(s["id"], _c(s["pattern"], date_src)) for s in gl["source"]],
         "g_names": _cl(gl["names"]["patterns"], date_src),
@@ -240,9 +246,9 @@ def _letter_lines(ctx: Context) -> list[Line]:
     seen_heading = False
     for line in ctx.raw.lines:
         text = clean_space(line.text)
-        running = seen_heading and _full(rules.running, text) is not None
+        running = line.page > 1 and seen_heading and _full(rules.running, text) is not None
         if line.index not in kept:
-            if running or _full(rules.line_rules, text) or _full(rules.running, text):
+            if running or _full(rules.line_rules, text):
                 continue
         elif running:
             continue
@@ -559,6 +565,7 @@ def _outcome_from_text(text: str) -> str | None:
 
 def _clean_request(text: str) -> str:
     text = clean_space(text).rstrip(" :")
+    text = regex.sub(r"^\(?\d{1,2}[.)]\s+", "", text)  # "1. MRI of the knee: Upheld"
     text = regex.sub(r"\s+is$", "", text)
     return text.rstrip(" .:")
 
@@ -578,6 +585,8 @@ def _split_parts(block: list[Line]) -> dict[str, str]:
         if current is not None:
             parts[current].append(line)
     out: dict[str, str] = {}
+    if not parts and block:
+        return {"rationale": _join(block)}
     for kind, body in parts.items():
         first = firsts[kind]
         joined = _join(body)
@@ -594,15 +603,6 @@ def _end_of_letter(lines: list[Line], start: int, end: int) -> int:
 
 
 # --- decisions: labelled items (7a) ------------------------------------------------------------
-
-
-def _is_boundary(prev: Line, cur: Line, thr: int, bold_mode: bool) -> bool:
-    """Does `cur` open a new paragraph after `prev`?"""
-    if cur.gap_before >= thr:
-        return True
-    if bold_mode:
-        return cur.bold != prev.bold
-    return cur.page != prev.page and bool(_SENTENCE_END.search(prev.text.strip()))
 
 
 def _item_start(
@@ -909,6 +909,7 @@ def _mtus_parts(segment: str) -> list[GuidelineCitation]:
 
 def _other_part(segment: str, non_mtus: bool) -> GuidelineCitation:
     c = _rules().compiled
+    segment = _strip_lead(segment)
     source = _source_of(segment)
     if non_mtus and source == "MTUS":
         source = None
@@ -918,6 +919,12 @@ def _other_part(segment: str, non_mtus: bool) -> GuidelineCitation:
     for pat in c["g_names"]:
         title = pat.sub("", title, count=1)
     title = c["g_pages"].sub("", title).replace("()", "")
+    title = _strip_tail(title)
+    title = c["g_edition"].sub("", title, count=1)  # "2nd Edition (2004), Chapter 7, X" -> "X"
+    sections: list[str] = []
+    m = c["g_titled"].fullmatch(title, timeout=_T)
+    if m:  # "Chronic Pain Medical Treatment Guidelines (2009), Opioids, Tramadol"
+        title, sections = m["title"], _sections(m["rest"])
     title = clean_space(title).strip(" ,.;:-–") or None
     chapter = c["g_chapter"].search(segment, timeout=_T) or (
         c["g_named_chapter"].search(title, timeout=_T) if title else None
@@ -925,8 +932,26 @@ def _other_part(segment: str, non_mtus: bool) -> GuidelineCitation:
     year = c["g_year"].search(segment, timeout=_T)
     return GuidelineCitation(
         text=segment.strip(), source=source, title=title, chapter=chapter["v"] if chapter else None,
-        pages=_pages(segment), year=year["v"] if year else None, sources=_all_sources(segment),
+        sections=sections, pages=_pages(segment), year=year["v"] if year else None,
+        sources=_all_sources(segment),
     )
+
+
+def _strip_lead(text: str) -> str:
+    """'The Claims Administrator based its decision on the X' -> 'X'."""
+    for pat in _rules().compiled["g_lead"]:
+        m = pat.match(text, timeout=_T)
+        if m:
+            return text[m.end():]
+    return text
+
+
+def _strip_tail(text: str) -> str:
+    """Drop "part of the MTUS" and the empty list slots left where pages were removed."""
+    for pat in _rules().compiled["g_tail"]:
+        text = pat.sub("", text)
+    text = regex.sub(r"(?:\s*,){2,}", ",", text)
+    return clean_space(text).strip(" ,.;:-–")
 
 
 def parse_guideline(text: str | None) -> GuidelineCitation | None:
@@ -988,7 +1013,11 @@ def _decisions(
 ) -> list[Decision]:
     dec = [r for r in regions if r.kind == "decisions" and r.heading is not None]
     start = dec[0].start if dec else 0
-    body_end = _end_of_letter(lines, start, len(lines))
+    # the items end where a section of another kind opens (DOCUMENTS REVIEWED after the
+    # decisions in some layouts) or where the letter's closing starts
+    stop = next((r.start - 1 for r in regions if r.heading is not None and r.start > start
+                 and r.kind in _AFTER_DECISIONS), len(lines))
+    body_end = _end_of_letter(lines, start, stop)
     strategies = {
         "notice_2013": ("notice", "labelled", "review"),
         "medical_professional_review": ("review", "labelled", "notice"),
@@ -997,9 +1026,9 @@ def _decisions(
         if name == "labelled":
             items = _labelled_items(lines, start, body_end, thr)
             if not items and start:
-                items = _labelled_items(lines, 0, body_end, thr)
+                items = _labelled_items(lines, 0, _end_of_letter(lines, 0, len(lines)), thr)
         elif name == "notice":
-            items = _notice_items(lines, 0, body_end)
+            items = _notice_items(lines, 0, _end_of_letter(lines, 0, len(lines)))
         else:
             items = _review_items(lines, regions)
         if items:
