@@ -77,6 +77,10 @@ _NUMBERING = regex.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])[.)]\s+")
 _TRAILING = regex.compile(r"[\s:.\-–]+$")
 _CONNECTOR_TAIL = regex.compile(r"(?:[;,]\s*|\s+)(and/or|and|or|plus)\s*$|^(and/or|and|or|plus)\s*$", regex.I)
 _SEPARATOR_TAIL = regex.compile(r"\s*[;,]\s*$")
+# white space, private-use glyphs (a font's bullets and spaces) and zero-width characters
+_EDGE = regex.compile(r"^[\s\u200b-\u200d\ufeff]+|[\s\p{Co}\u200b-\u200d\ufeff]+$")
+# a paragraph that restates the status of the list just above it
+_RESTATEMENT = regex.compile(r"^(?:these|such|all\s+of\s+the\s+above|the\s+above)\b", regex.I)
 _QUOTED = regex.compile(r"[“\"][^”\"]{0,600}[”\"]")
 
 
@@ -93,6 +97,7 @@ class _Rules:
     connectors: dict[str, str]
     hard_off: frozenset[str]
     skip_headings: frozenset[str]
+    on_patterns: tuple[regex.Pattern[str], ...]
 
 
 @cache
@@ -118,7 +123,27 @@ def _rules() -> _Rules:
         connectors={k.lower(): v for k, v in words["connectors"].items()},
         hard_off=frozenset(data["region"]["hard_off"]),
         skip_headings=frozenset(fold(h) for h in data["region"]["skip_headings"]),
+        on_patterns=tuple(regex.compile(p, regex.I | regex.V1) for p in data["region"]["on_patterns"]),
     )
+
+
+def _matches_any(patterns: tuple[regex.Pattern[str], ...], text: str) -> bool:
+    for pat in patterns:
+        try:
+            if pat.fullmatch(text, timeout=TIMEOUT):
+                return True
+        except TimeoutError:
+            continue
+    return False
+
+
+def _strip(text: str) -> str:
+    return _EDGE.sub("", text)
+
+
+def _rstrip_len(text: str) -> int:
+    m = regex.search(r"[\s\p{Co}\u200b-\u200d\ufeff]+$", text)
+    return m.start() if m else len(text)
 
 
 def find_status(text: str) -> str | None:
@@ -213,7 +238,7 @@ class Unit:
 
     @property
     def last_text(self) -> str:
-        return self.lines[-1].text.strip()
+        return _strip(self.lines[-1].text)
 
 
 @dataclass(slots=True)
@@ -235,7 +260,7 @@ def _stream(ctx: Context) -> list[_Entry]:
 
 
 def _heading_like(line: Line) -> bool:
-    text = line.text.strip()
+    text = _strip(line.text)
     if len(text.split()) > 10 or not text[:1].isalnum():
         return False
     if text.endswith((".", ",", ";")) and not _NUMBERING.match(text + " "):
@@ -243,14 +268,16 @@ def _heading_like(line: Line) -> bool:
     return bool(text[:1].isupper() or text[:1].isdigit())
 
 
-def _region(entries: list[_Entry]) -> list[bool]:
-    """Which entries fall in a criteria region (heuristic 1); marks recognised headings."""
+def _region(entries: list[_Entry], permissive: bool = False) -> list[bool]:
+    """Which entries fall in a criteria region (heuristic 1); marks recognised headings.
+    Permissive (when the strict walk found no statement): only evidence, coding and reference
+    kinds close the region, so a policy whose heading was lost is still read."""
     lex = lexicon("guideline")
     rules = _rules()
-    on, locked = False, False
+    on, locked = permissive, False
     out: list[bool] = []
     for e in entries:
-        text = e.line.text.strip()
+        text = _strip(e.line.text)
         key = _TRAILING.sub("", fold(_NUMBERING.sub("", text)))
         kind: str | None = None
         if e.heading:
@@ -263,8 +290,12 @@ def _region(entries: list[_Entry]) -> list[bool]:
                 kind = "status"
             if kind is not None:
                 e.heading = True
+        if kind is None and e.heading and _matches_any(rules.on_patterns, key):
+            kind = "clinical_indications"
         if key in rules.skip_headings:
             kind, e.heading = "skip", True
+        if permissive and kind is not None and kind not in rules.hard_off:
+            kind = "clinical_indications"
         if kind == "clinical_indications":
             on, locked = True, False
         elif kind == "status":
@@ -333,7 +364,7 @@ class _UnitBuilder:
 
     def _continues(self, cur: Unit, line: Line, text: str) -> bool:
         prev = cur.lines[-1]
-        ptext = prev.text.strip()
+        ptext = _strip(prev.text)
         if is_note(text) and not cur.lines[-1].text.rstrip().endswith(("(", "-")):
             return False
         if ptext.endswith(":"):
@@ -341,6 +372,12 @@ class _UnitBuilder:
         if cur.kind == "item" and cur.x0 is not None and line.x0 is not None:
             if line.x0 < cur.x0 - DEDENT_TOL:
                 return False
+            gap = prev.page == line.page and line.gap_before > 0
+            if (
+                cur.form != "indent" and line.x0 <= cur.x0 + 1.5 and text[:1].isupper()
+                and (gap or _SENTENCE_END.search(ptext))
+            ):
+                return False  # back at the label's column after a gap or a full stop
         if cur.kind == "para" and cur.x0 is not None and line.x0 is not None:
             if abs(line.x0 - cur.lines[-1].x0) > INDENT_MIN and _SENTENCE_END.search(ptext):  # type: ignore[operator]
                 return False
@@ -362,7 +399,7 @@ class _UnitBuilder:
         return True
 
     def add(self, line: Line, section: int | None) -> None:
-        text = line.text.strip()
+        text = _strip(line.text)
         if not text or _is_furniture(line, self.margin_x0):
             return
         cur = self.cur
@@ -417,7 +454,7 @@ class _UnitBuilder:
 
     def build(self, entries: list[_Entry]) -> list[Unit]:
         for e in entries:
-            if e.heading:
+            if e.heading and _strip(e.line.text).lower() not in _rules().connectors:
                 self.heading(e.line, e.section, heading_status(e.line.text))
             else:
                 self.add(e.line, e.section)
@@ -512,6 +549,12 @@ def _style(unit: Unit, stack: list[_Level]) -> str:
     return f"{kind}:{unit.form}"
 
 
+def _style_after(unit: Unit, prev_label: str, prev_style: str) -> str:
+    """The style of an item that follows an item labelled `prev_label` of `prev_style`."""
+    parent = _Node(None, None, None, children=[_Node(None, prev_label, prev_style)])
+    return _style(unit, [_Level(prev_style, None, parent)])
+
+
 def _attach(block: _Block, unit: Unit) -> None:
     style = _style(unit, block.stack)
     node = _Node(unit, unit.label, style)
@@ -600,6 +643,8 @@ class _Assembler:
             if self.open is not None:
                 self.suspended, self.open = self.open, None
             return
+        if self.open is not None and self.open.order and _RESTATEMENT.match(text):
+            return  # "These are considered not medically necessary": the list above's status
         status = find_status(text)
         if status is None and self.head is not None and not self.head_used:
             status = self.head.status
@@ -653,9 +698,10 @@ class _Assembler:
         """In a run of numbered statements, the next statement opens the next block."""
         if self.statement_style is None or self.open is None or unit.label is None:
             return False
-        if _style(unit, []) != self.statement_style:
+        prev = self.open.statement
+        if prev.label is None or _style_after(unit, prev.label, self.statement_style) != self.statement_style:
             return False
-        st = self.open.statement
+        st = prev
         if st.x0 is not None and unit.x0 is not None and abs(st.x0 - unit.x0) > SIBLING_TOL:
             return False
         return find_status(text) is not None
@@ -682,13 +728,15 @@ def _item_text(unit: Unit) -> tuple[str, tuple[int, int], str | None]:
     tm = _textmap(unit.lines)
     text = tm.text
     start = 0
+    lead = len(text) - len(_EDGE.sub("", text, count=1)) if _EDGE.match(text) else 0
+    start = lead
     if unit.kind == "item" and unit.form != "indent":
-        lab = _label(text)
+        lab = _label(text[lead:])
         if lab is not None:
-            start = lab[2]
-    end = len(text.rstrip())
+            start = lead + lab[2]
+    end = _rstrip_len(text)
     connector = unit.connector
-    m = _CONNECTOR_TAIL.search(text, start)
+    m = _CONNECTOR_TAIL.search(text, start, end)
     if m is not None and m.start() >= start:
         connector = connector or (m.group(1) or m.group(2)).lower()
         end = m.start()
@@ -824,18 +872,22 @@ def _prepare_connectors(b: _Block) -> None:
         n.connector = _item_text(n.unit)[2]
 
 
+def _assemble(entries: list[_Entry], inside: list[bool]) -> _Assembler:
+    picked = [e for e, ok in zip(entries, inside, strict=True) if ok]
+    asm = _Assembler()
+    if picked:
+        for u in _UnitBuilder([e.line for e in picked]).build(picked):
+            asm.feed(u)
+    return asm
+
+
 def extract(ctx: Context) -> list[CriteriaBlock]:
     entries = _stream(ctx)
     if not entries:
         return []
-    inside = _region(entries)
-    picked = [e for e, ok in zip(entries, inside, strict=True) if ok]
-    if not picked:
-        return []
-    units = _UnitBuilder([e.line for e in picked]).build(picked)
-    asm = _Assembler()
-    for u in units:
-        asm.feed(u)
+    asm = _assemble(entries, _region(entries))
+    if not asm.blocks:
+        asm = _assemble(entries, _region(entries, permissive=True))
     emitter = _Emitter(ctx)
     out: list[CriteriaBlock] = []
     for b in asm.blocks:
