@@ -176,6 +176,11 @@ EXPECT: dict[str, Case] = {
 
 # names a careless script would mangle: spaces, quotes, a newline, non-ASCII
 ODD_NAME = "odd 'name' \"quoted\"\nnew line \u00e9\u4e2d.txt"
+# cases whose files `build` makes itself (links, modes, pipes): outcome decided there
+SPECIAL = (ODD_NAME, "symlink_loop.txt", "dangling.txt", "unreadable.txt", "named_pipe.txt")
+ALL_NAMES = (*EXPECT, *SPECIAL)
+# seconds a case may take in the test suite (generous: two shared cores); default 10
+BUDGET = {"code_tokens.txt": 60.0, "all_headings.txt": 30.0, "one_mb_line.txt": 30.0}
 
 
 def build(folder: Path) -> dict[str, Case]:
