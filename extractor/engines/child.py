@@ -5,8 +5,9 @@ Why a plain subprocess (`python -m extractor.engines.child`) rather than multipr
    process (SIGKILL) and starts another; a multiprocessing pool breaks when one worker dies.
 2. Dask runs tasks in daemonic worker processes, which multiprocessing forbids to have
    children; a subprocess is allowed anywhere, so both engines share this isolation.
-3. The child imports the pipeline once at start (and says READY), so a document's time limit
-   counts parsing only, not the 0.3-0.5 s of imports.
+3. The child imports the pipeline and warms it up once at start (lazily loaded code sets,
+   spaCy), then says READY, so a document's time limit counts its own parsing only, not the
+   seconds of start-up.
 
 Wire format: each message is an 8-byte little-endian length followed by a pickle. The parent
 sends `(function, argument)`; the child answers `("ok", value)` or `("error", "Type: text")`.
@@ -32,6 +33,9 @@ from typing import Any, BinaryIO
 
 _HEADER = struct.Struct("<Q")
 READY = ("ready", None)
+# What a child runs before READY: "module" imports it, "module:function" also calls it.
+PRELOAD = ("extractor.batch:warm_up",)
+_BOOT = "import runpy, sys; sys.argv.pop(0); runpy.run_path(sys.argv[0], run_name='__main__')"
 # The folder holding the `extractor` package, so the child imports the same code as the parent
 # even when the package is used from a source checkout without being installed.
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
@@ -72,13 +76,15 @@ def read_frame(fd: int) -> Any:
 class Child:
     """The parent's handle on one child: send a call, wait for its answer, kill it."""
 
-    def __init__(self, preload: tuple[str, ...] = ("extractor.pipeline",)) -> None:
+    def __init__(self, preload: tuple[str, ...] = PRELOAD) -> None:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (_PACKAGE_PARENT, env.get("PYTHONPATH")) if p
         )
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "extractor.engines.child", *preload],
+            # Run this file by path, not `-m extractor.engines.child`: importing the package
+            # would import the whole pipeline even for children that never parse.
+            [sys.executable, "-c", _BOOT, __file__, *preload],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=0,
             # Own session: a Ctrl-C in the terminal reaches the parent only, which then closes
             # the children in order instead of every process dying mid-write.
@@ -111,7 +117,7 @@ class Child:
             self.ready = True
         return msg
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
+    def wait_ready(self, timeout: float = 300.0) -> None:
         end = time.monotonic() + timeout
         while not self.ready:
             left = end - time.monotonic()
@@ -179,7 +185,10 @@ def main(preload: list[str]) -> int:
     sys.stdout = sys.stderr
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     for name in preload:
-        importlib.import_module(name)
+        module, _, function = name.partition(":")
+        loaded = importlib.import_module(module)
+        if function:
+            getattr(loaded, function)()
     write_frame(out, READY)
     fd = sys.stdin.fileno()
     while True:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from extractor.engines import Failure
-from extractor.engines.child import READY, Child, ChildDied
+from extractor.engines.child import PRELOAD, READY, Child, ChildDied
 
 _END = object()
 
@@ -38,13 +38,18 @@ class InlineEngine:
 
 class LocalEngine:
     def __init__(
-        self, workers: int, timeout: float | None, max_calls: int | None = None
+        self,
+        workers: int,
+        timeout: float | None,
+        max_calls: int | None = None,
+        preload: tuple[str, ...] = PRELOAD,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be >= 1")
         self.workers = workers
         self.timeout = timeout
         self.max_calls = max_calls
+        self.preload = preload
 
     def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
         source = iter(items)
@@ -52,7 +57,7 @@ class LocalEngine:
         children: list[Child] = []
 
         def start() -> Child:
-            child = Child()
+            child = Child(self.preload)
             sel.register(child, selectors.EVENT_READ)
             children.append(child)
             return child
