@@ -62,6 +62,8 @@ _SPACES = regex.compile(r"\s+")
 _DASHES = str.maketrans({"–": "-", "—": "-", "‑": "-", "−": "-"})
 # "G30. 0" (a stray space after the dot) reads as G30.0
 _CODE_WORD = regex.compile(r"\bcode", regex.I)
+_DATE_COLUMN = regex.compile(r"\bdate\b", regex.I)
+_DATE = regex.compile(r"(?<![\w/])\d{1,2}/\d{1,2}/\d{2,4}(?![\w/])")
 _EXPLICIT = regex.compile(r"(?:other )?(?:CPT|HCPCS|ICD|PLA)\b", regex.I)
 _SPLIT_DOT = regex.compile(r"(?<=\b[A-Z][0-9][0-9A-Z])\. (?=[0-9A-Z]{1,4}\b)")
 
@@ -89,7 +91,8 @@ class _Rules:
 def _rules() -> _Rules:
     data: dict[str, Any] = rules.load("codes")
     systems = data["system"]
-    aliases = rules.compile_all("codes.system", systems, key="alias", allowed={"id", "alias", "format"})
+    aliases = rules.compile_all("codes.system", systems, key="alias",
+                                allowed={"id", "alias", "format"})
     formats = {
         s["id"]: regex.compile(rf"(?:{s['format']})", regex.V1) for s in systems if s["format"]
     }
@@ -153,7 +156,8 @@ def _icd_code(code: str) -> str | None:
     cm = _icd()
     c = code.upper().replace(" ", "")
     try:
-        if cm.is_valid_item(c) and not cm.is_chapter_or_block(c):
+        # "B20" names a block and its only category: being a category is what counts
+        if cm.is_valid_item(c) and cm.is_category_or_subcategory(c):
             return c if "." in c or len(c) <= 3 else cm.add_dot(c)
     except (ValueError, KeyError):
         return None
@@ -168,7 +172,12 @@ def _icd_expand(start: str, end: str) -> list[str] | None:
     j = max([cm.get_index(end)] + [cm.get_index(d) for d in cm.get_descendants(end)])
     if j < i:
         return None
-    return [c for c in codes[i : j + 1] if not cm.is_chapter_or_block(c) and cm.is_leaf(c)]
+    out: list[str] = []
+    for c in codes[i : j + 1]:
+        # chapters ("12") and blocks ("L60-L75") are never codes; "B20" is listed twice
+        if "-" not in c and not c.isdigit() and cm.is_leaf(c) and (not out or out[-1] != c):
+            out.append(c)
+    return out
 
 
 def _shape_ok(system: str, code: str) -> bool:
@@ -223,7 +232,11 @@ class Header:
 class Row:
     codes: tuple[tuple[str, str | None], ...]
     description: str | None
-    dangling: bool  # the code cell goes on on the next line
+    dangle: str | None  # "," or "-" ending the code cell: the cell goes on on the next line
+
+    @property
+    def dangling(self) -> bool:
+        return self.dangle is not None
 
 
 def read_header(text: str) -> Header | None:
@@ -278,7 +291,8 @@ def read_row(text: str) -> Row | None:
     for c in _rules().code.finditer(m.group("cell"), timeout=_TIMEOUT):
         codes.append((c.group("a"), c.group("b") or c.group("c")))
     desc = (m.group("desc") or "").strip() or None
-    return Row(tuple(codes), desc, bool(m.group("dangle")))
+    dangle = (m.group("dangle") or "").strip().translate(_DASHES) or None
+    return Row(tuple(codes), desc, dangle)
 
 
 def is_note(text: str) -> bool:
@@ -309,6 +323,7 @@ class _Entry:
     last: Line
     description: str | None
     table: _Table
+    dated: bool = False  # the table has date columns, interleaved with the description
 
 
 @dataclass(slots=True)
@@ -340,8 +355,10 @@ class _State:
     row: list[_Entry] = field(default_factory=list)  # entries of the row being read
     row_line: Line | None = None
     dangling: bool = False  # the code cell of the current row goes on
+    comma: bool = False  # ... because it ended with a comma (a list goes on)
     pending_end: bool = False  # the cell ended with a dash: the next code closes a range
     code_x0: float | None = None  # PDF: x of the code column of the current table
+    dated: bool = False  # the column header names dates ("Date Added", "Last Review")
 
     def set_group(self, group: str, heading: str | None) -> None:
         group = self.not_covered if group == NOT_COVERED else group
@@ -356,6 +373,7 @@ class _State:
         self.row = []
         self.row_line = None
         self.dangling = False
+        self.comma = False
         self.pending_end = False
 
     def close(self) -> None:
@@ -366,6 +384,7 @@ class _State:
         self.open = False
         self.block = {}
         self.code_x0 = None
+        self.dated = False
 
     def table(self, system: str, line: Line) -> _Table:
         t = self.block.get(system)
@@ -390,6 +409,12 @@ def _section_lines(ctx: Context) -> Iterator[tuple[Line, bool, bool, bool]]:
         return False
 
     prev: Line | None = None
+    chain = False
+    for line in ctx.front:  # text before the first heading (all of it when none was found)
+        for lost in _removed_headers(ctx, prev, line):
+            yield lost, False, False, False
+        prev = line
+        yield line, False, False, False
     for s in ctx.sections:
         if s.heading_line is not None:
             prev = s.heading_line
@@ -398,8 +423,14 @@ def _section_lines(ctx: Context) -> Iterator[tuple[Line, bool, bool, bool]]:
                 yield s.heading_line, True, True, False  # ends any table
             if s.lines:
                 prev = s.lines[-1]
+            chain = False
             continue
-        in_coding = coding(s.id) or _codes_heading(s.heading)
+        # a section the segmenter opened at a group or header line inside a code listing
+        # ("May Be Medically Necessary When Criteria are Met") goes on with the listing
+        in_coding = coding(s.id) or _codes_heading(s.heading) or (
+            chain and s.heading is not None and _table_line(s.heading)
+        )
+        chain = in_coding
         if s.heading_line is not None:
             yield s.heading_line, True, s.level == 1, in_coding
         for line in s.lines:
@@ -426,6 +457,11 @@ def _removed_headers(ctx: Context, prev: Line | None, line: Line) -> list[Line]:
         if header is not None and header.systems:
             out.append(raw_line)
     return out
+
+
+def _table_line(text: str) -> bool:
+    text = _norm(text)
+    return read_header(text) is not None or read_group(text) is not None
 
 
 def _codes_heading(heading: str | None) -> bool:
@@ -493,15 +529,33 @@ class _Reader:
         return self.st.systems or ROW_SYSTEMS
 
     def _continue_cell(self, line: Line, text: str) -> bool:
-        """Code-only lines that go on with a wrapped code cell ("C7B.1, C76.0 -")."""
+        """Lines that go on with a wrapped code cell.
+
+        Code-only lines ("C7B.1, C76.0 -", "C86.61,") extend the cell; a line that opens
+        with codes and goes on with lower-case text continues both columns of a two-column
+        wrap ("C24.1, C25.0 - esophagus, stomach, ..."), as does any line after a cell that
+        ended with a comma. A line such as "81402 - Other test" after "81401 - Test" is a
+        new row: its own description starts a new sentence.
+        """
         st = self.st
-        if not (st.row and st.dangling):
+        if not st.row:
             return False
-        row = read_row(text)
-        if row is None or row.description is not None:
-            return False  # a row with its own description is a new row
+        body = text
+        lead_dash = regex.match(r"-\s*(?=[0-9A-Z])", body)  # "- C43.9, C48.0 pancreas, ..."
+        if lead_dash:
+            body = body[lead_dash.end():]
+        elif not st.dangling:
+            return False
+        row = read_row(body)
+        if row is None:
+            return False
+        if row.description is not None and not (
+            st.comma or lead_dash or row.description[:1].islower() or row.description[:1] in "[("
+        ):
+            return False
+        pending = st.pending_end or lead_dash is not None
         codes = list(row.codes)
-        if st.pending_end and codes:
+        if pending and codes:
             first, first_end = codes.pop(0)
             last = st.row[-1]
             if first_end is None and last.code_end is None:
@@ -513,9 +567,18 @@ class _Reader:
             self._add_entry(line, code, end, anchor.description, anchor.system)
         for e in st.row:
             e.last = line
-        st.dangling = row.dangling
-        st.pending_end = row.dangling and text.rstrip().endswith("-")
+            e.table.touch(line)
+            if row.description is not None:
+                e.description = _join(e.description, row.description)
+        self._set_dangle(row)
         return True
+
+    def _set_dangle(self, row: Row) -> None:
+        """Remember how the code cell of `row` ended (see `_continue_cell`)."""
+        st = self.st
+        st.dangling = row.dangling
+        st.comma = row.dangle == ","
+        st.pending_end = row.dangle == "-"
 
     def _row(self, line: Line, text: str) -> bool:
         st = self.st
@@ -528,30 +591,35 @@ class _Reader:
             return False
         allowed = self._allowed()
         systems = [infer_system(c, allowed) for c, _ in row.codes]
-        if not st.coding and not all(systems):
-            return False  # outside a coding section every code must fit the header
+        if not all(systems):
+            if not st.coding:
+                return False  # outside a coding section every code must fit the header
+            if any(s is None and infer_system(c, ROW_SYSTEMS) is None
+                   for (c, _), s in zip(row.codes, systems, strict=True)):
+                return False  # "CYP2C19 ...": seven characters are a PCS code only under its header
+        if text.endswith(":") and row.description is not None:
+            return False  # a lead-in ("CYP2C19 polymorphisms testing for fluoxetine:")
         st.end_row()
         if st.code_x0 is None and line.x0 is not None:
             st.code_x0 = line.x0
         for (code, end), system in zip(row.codes, systems, strict=True):
             if system is None:
-                # the shape fits no system the header allows: keep the row, flag it
-                system = allowed[0] if len(allowed) == 1 else (
-                    infer_system(code, ROW_SYSTEMS + ("ICD-10-PCS",)) or allowed[0])
+                # the shape fits no system the header allows but that of another: the shape
+                # is unambiguous (five digits are never ICD-10-CM), so it decides, flagged
+                system = infer_system(code, ROW_SYSTEMS) or allowed[0]
+                self.ctx.issue("I_CODE_SYSTEM_MISMATCH",
+                               f"{code} under a {'/'.join(allowed)} header read as {system}",
+                               (line.start, line.end))
             self._add_entry(line, code, end, row.description, system)
         st.row_line = line
-        st.dangling = row.dangling
-        st.pending_end = row.dangling and (
-            text.rstrip().endswith("-") or row.description is not None
-            and regex.search(r"[-–—]\s*$", text[: len(text) - len(row.description)]) is not None
-        )
+        self._set_dangle(row)
         return True
 
     def _add_entry(self, line: Line, code: str, end: str | None, desc: str | None,
                    system: str) -> None:
         st = self.st
         table = st.table(system, line)
-        e = _Entry(code, end, system, line, line, desc, table)
+        e = _Entry(code, end, system, line, line, desc, table, st.dated)
         table.entries.append(e)
         st.row.append(e)
 
@@ -561,6 +629,7 @@ class _Reader:
         if header is not None:
             if not header.systems:  # a column header: the table goes on
                 st.open = True
+                st.dated = st.dated or _DATE_COLUMN.search(text) is not None
                 if not st.dangling:  # a wrapped code cell may go on after a page break
                     st.end_row()
                 return True
@@ -624,6 +693,7 @@ class _Reader:
             e.last = line
             e.table.touch(line)
         st.dangling = False
+        st.comma = False
         st.pending_end = False
 
     def _maybe_unparsed(self, line: Line, text: str) -> None:
@@ -650,7 +720,10 @@ class _Reader:
         span = (e.first.start, e.last.end)
         if problem:
             self.ctx.issue("I_CODE_INVALID", problem, span)
-        desc = _norm(e.description).lstrip(",;- ").strip() if e.description else None
+        desc = e.description
+        if desc and e.dated:
+            desc = _DATE.sub("", desc)
+        desc = _norm(desc).lstrip(",;- ").strip() if desc else None
         return CodeEntry(code=e.code, code_end=e.code_end, description=desc or None, valid=valid,
                          expanded=expanded, span=span, page=e.first.page)
 
