@@ -133,8 +133,8 @@ class _Rules:
     stop_headings: frozenset[str]
     intro: tuple[regex.Pattern[str], ...]
     categories: tuple[tuple[str, regex.Pattern[str]], ...]
-    collectives: frozenset[str]
-    prefixes: tuple[str, ...]
+    collectives: str  # alternation of patterns
+    work_nouns: frozenset[str]
     not_author: frozenset[str]
     not_surname: frozenset[str]
     org_keywords: regex.Pattern[str]
@@ -161,8 +161,8 @@ def _rules() -> _Rules:
         categories=tuple(
             (c["id"], regex.compile(c["pattern"], regex.I)) for c in data["categories"]
         ),
-        collectives=frozenset(names["collectives"]),
-        prefixes=tuple(sorted(names["prefixes"], key=len, reverse=True)),
+        collectives="|".join(names["collectives"]),
+        work_nouns=frozenset(names["work_nouns"]),
         not_author=frozenset(names["not_author"]) | frozenset(_MONTHS),
         not_surname=frozenset(names["not_surname"]) | frozenset(_MONTHS),
         org_keywords=regex.compile(rf"\b(?:{org})\b", regex.I),
@@ -490,12 +490,22 @@ class _Found:
 def _patterns() -> dict[str, regex.Pattern[str]]:
     r = _rules()
     name = r.name
-    coll = "|".join(sorted(map(regex.escape, r.collectives), key=len, reverse=True))
+    coll = r.collectives
+    sep = r"(?:\s*,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*|\s+et\.?\s+al\.?,?\s*(?:and\s+)?)"
+    names = rf"(?P<names>{name}(?:{sep}{name}){{0,3}})"
+    tail = rf"(?P<coll>\s+et\.?\s+al\.?,?|\s+(?:and|&)\s+(?:{coll}))"
     return {
         "acronym": regex.compile(r"\((?P<acr>[\p{Lu}][\p{Lu}\d&/\-]{1,11})\)\s*$"),
-        "people": regex.compile(
-            rf"(?<![\p{{L}}\-'’])(?P<names>{name}(?:(?:\s*,\s*|\s+and\s+|\s*&\s*){name}){{0,2}})"
-            rf"(?P<coll>\s+et\.?\s+al\.?,?|\s+and\s+(?:{coll})|\s+&\s+(?:{coll}))?\s*$"
+        "people": regex.compile(rf"(?<![\p{{L}}\-'’]){names}{tail}?\s*$"),
+        "work": regex.compile(
+            rf"(?<![\p{{L}}\-'’])(?P<names>{name})\s+(?P<noun>\p{{Ll}}[\p{{L}}\-]*)\s*$"
+        ),
+        # "In 2019, Smith and colleagues reported", "published in 2021 by Smith and colleagues",
+        # "reported by Smith (and colleagues) in 2011"
+        "in_year": regex.compile(
+            rf"\b[Ii]n\s+(?P<year>{YEAR}),\s+(?:the\s+)?(?<![\p{{L}}\-'’]){names}{tail}"
+            rf"|\bin\s+(?P<year>{YEAR})\s+by\s+{names}{tail}?"
+            rf"|\bby\s+{names}{tail}?\s+in\s+(?P<year>{YEAR})(?![\d\p{{L}}])"
         ),
         "org": regex.compile(
             r"(?P<org>(?:U\.\s?S\.\s+)?[\p{Lu}][\p{L}.'’&\-]*(?:\s+(?:of|for|and|on|in|the|&|"
@@ -508,16 +518,39 @@ def _patterns() -> dict[str, regex.Pattern[str]]:
     }
 
 
+_NAME_BEFORE = regex.compile(
+    r"(?:[\p{Lu}][\p{L}.'’&\-]*(?:\s+(?:of|for|and|on|in|the|&)\b)*\s+){0,9}[\p{Lu}][\p{L}.'’&\-]*\s*$"
+)
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
 def _doc_acronyms(ctx: Context, references: list[Reference]) -> frozenset[str]:
-    """Heuristic 9: acronyms the document defines after an organisation's name."""
+    """Heuristic 9: acronyms the document defines right after an organisation's name whose
+    initials spell them ("European Society of Human Reproduction and Embryology (ESHRE)")."""
     found: set[str] = set()
     texts = [r.raw for r in references] + [n.text for n in ctx.sections if n.kind not in _SKIP_KINDS]
     kw = _rules().org_keywords
     for text in texts:
         for m in _PAREN_ACRONYM.finditer(text):
-            before = text[max(0, m.start() - 120):m.start()]
-            if kw.search(before, timeout=T):
-                found.add(m.group(1))
+            name = _NAME_BEFORE.search(text[max(0, m.start() - 160):m.start()], timeout=T)
+            acr = regex.sub(r"[^\p{Lu}]", "", m.group(1))
+            if not name or not acr:
+                continue
+            # the shortest tail of the name whose initials spell the acronym must be an
+            # organisation ("Clinical Preimplantation Genetic Diagnosis (PGD)" is not)
+            words = name.group(0).replace(".", " ").split()
+            for k in range(len(words) - 1, -1, -1):
+                if words[k][:1].upper() != acr[0] or not words[k][:1].isupper():
+                    continue
+                tail = " ".join(words[k:])
+                if _is_subsequence(acr, _initials(tail).upper()):
+                    if kw.search(tail, timeout=T):
+                        found.add(m.group(1))
+                    break
     return frozenset(found)
 
 
@@ -531,28 +564,31 @@ def _words_ok(auth: str) -> bool:
 
 
 def _strip_prefix(auth: str) -> str:
-    low = auth.lower()
-    changed = True
-    while changed:
-        changed = False
-        for p in _rules().prefixes:
-            if low.startswith(p + " ") or (p.endswith(",") and low.startswith(p)):
-                auth = auth[len(p):].lstrip(" ,")
-                low = auth.lower()
-                changed = True
-                break
-    return auth
+    """Drop leading lower-case words ("see also", "e.g.,", "such as found in"), keeping a name
+    particle that opens a surname ("van Dyck")."""
+    words = auth.split()
+    particles = _rules().particles
+    k = 0
+    while k < len(words) and not words[k][:1].isupper():
+        if words[k] in particles and k + 1 < len(words) and words[k + 1][:1].isupper():
+            break
+        k += 1
+    return " ".join(words[k:])
 
 
 def _split_people(auth: str) -> list[str] | None:
     """'Sayegh and Strauch' -> [Sayegh, Strauch]; None when a piece is not a surname."""
     pat = _patterns()["name_only"]
-    pieces = [p.strip() for p in regex.split(r"\s*,\s*|\s+and\s+|\s*&\s*", auth) if p.strip()]
+    pieces = [
+        p.strip() for p in regex.split(
+            r"\s*,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*|\s+et\.?\s+al\b\.?", auth
+        ) if p.strip()
+    ]
     if not pieces or len(pieces) > 6:
         return None
     names = []
     for p in pieces:
-        if fold(p) in _rules().collectives:
+        if regex.fullmatch(_rules().collectives, fold(p)):
             continue
         if not pat.match(p) and not (len(p.split()) == 2 and all(pat.match(x) for x in p.split())):
             return None
@@ -575,6 +611,8 @@ def _clean_authors(auth: str, acronyms: frozenset[str]) -> list[str] | None:
         return None
     if regex.fullmatch(r"[\p{Lu}][\p{Lu}&\-]{1,11}", auth):
         return [auth]
+    if len(words) <= 5 and (words[0] in acronyms or words[0] in r.acronyms):
+        return [words[0]]  # "(FDA Product Information Label, 2019)" cites the FDA
     if r.org_keywords.search(auth, timeout=T):
         return [auth]
     people = _split_people(auth)
@@ -600,14 +638,31 @@ def _years(text: str) -> list[str]:
     return out
 
 
-def _parenthetical(text: str, m: regex.Match[str], acronyms: frozenset[str]) -> list[_Found]:
+_PAIR_BREAK = regex.compile(
+    r";|(?<=(?:19|20)\d\d[a-z]?)\s*(?:,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*)(?=(?:\p{Ll}{1,4}\s+)?\p{Lu}\p{Ll})"
+)
+
+
+def _segments(content: str) -> list[tuple[int, str]]:
+    """Split a bracket's content into author-year pairs: at ";", and after a year where a new
+    name follows ("Tracy, 2012 and Yancy, 2013")."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for m in _PAIR_BREAK.finditer(content, timeout=T):
+        out.append((pos, content[pos:m.start()]))
+        pos = m.end()
+    out.append((pos, content[pos:]))
+    return out
+
+
+def _parenthetical(
+    text: str, m: regex.Match[str], acronyms: frozenset[str], ref_names: set[str]
+) -> list[_Found]:
     out: list[_Found] = []
     content, base = m.group(1), m.start(1)
-    pos = 0
     prev_authors: list[str] | None = None
-    for part in content.split(";"):
-        start = base + pos
-        pos += len(part) + 1
+    for offset, part in _segments(content):
+        start = base + offset
         stripped = part.strip()
         lead = len(part) - len(part.lstrip())
         if not _HAS_YEAR.search(stripped):
@@ -622,7 +677,11 @@ def _parenthetical(text: str, m: regex.Match[str], acronyms: frozenset[str]) -> 
         if not tail:
             prev_authors = None
             continue
-        authors = _clean_authors(stripped[: tail.start("years")], acronyms)
+        auth = stripped[: tail.start("years")]
+        authors = _clean_authors(auth, acronyms)
+        word = auth.strip(" ,")
+        if not authors and regex.fullmatch(r"\p{Lu}\p{Ll}+", word) and fold(word) in ref_names:
+            authors = [word]  # a date-like word the reference list names ("Jan, 2005")
         if not authors:
             prev_authors = None
             continue
@@ -636,23 +695,31 @@ def _outside_quotes(sentence: str) -> str:
     return _QUOTED.sub(lambda q: " " * len(q.group(0)), sentence)
 
 
+_ACRONYM_WORD = regex.compile(r"(?<![\p{L}\-])([\p{Lu}][\p{Lu}&\-]{1,11})(?:['’]s?)?(?![\p{L}\-])")
+_LEAD_ARTICLE = regex.compile(r"^(?:(?:The|A|An|In|By|And|According to|Per)\s+)+")
+
+
 def _first_org(before: str, acronyms: frozenset[str]) -> tuple[str, int] | None:
-    """Heuristic 8 (last resort): the first organisation named in `before`, outside quotes."""
+    """Heuristic 8 (last resort): the organisation a sentence names before a bare "(year)",
+    outside quotes: a listed agency acronym first, then one the document defined, then the
+    first organisation name."""
     r = _rules()
     text = _outside_quotes(before)
-    best: tuple[str, int] | None = None
-    for m in regex.finditer(r"(?<![\p{L}\-])([\p{Lu}][\p{Lu}&\-]{1,11})(?:['’]s)?(?![\p{L}\-])", text):
-        if m.group(1) in acronyms or m.group(1) in r.acronyms:
-            best = (m.group(1), m.start())
-            break
+    listed = learned = None
+    for m in _ACRONYM_WORD.finditer(text, timeout=T):
+        if listed is None and m.group(1) in r.acronyms:
+            listed = (m.group(1), m.start())
+        elif learned is None and m.group(1) in acronyms:
+            learned = (m.group(1), m.start())
+    if listed or learned:
+        return listed or learned
     for m in _patterns()["orgname"].finditer(text, timeout=T):
-        name = regex.sub(r"^(?:The|the)\s+", "", m.group(0)).strip()
+        name = _LEAD_ARTICLE.sub("", m.group(0)).strip()
+        name = regex.sub(r"(?:\s+(?:of|for|and|on|the|&))+$|['’]s?$", "", name)
         if len(name.split()) >= 2 and r.org_keywords.search(name, timeout=T):
-            if best is None or m.start() < best[1]:
-                acr = _PAREN_ACRONYM.match(text, m.end() + 1) if m.end() < len(text) else None
-                best = (acr.group(1) if acr else name, m.start())
-            break
-    return best
+            acr = _PAREN_ACRONYM.match(text, m.end() + 1) if m.end() + 1 < len(text) else None
+            return (acr.group(1) if acr else name, m.start())
+    return None
 
 
 def _org_before(before: str, acronyms: frozenset[str]) -> tuple[str, int] | None:
@@ -662,9 +729,8 @@ def _org_before(before: str, acronyms: frozenset[str]) -> tuple[str, int] | None
         return None
     org = m.group("org")
     start = m.start("org")
-    if org.startswith(("The ", "In ", "By ", "And ")):
-        cut = org.index(" ") + 1
-        org, start = org[cut:], start + cut
+    if lead := _LEAD_ARTICLE.match(org):
+        org, start = org[lead.end():], start + lead.end()
     words = org.split()
     if not words:
         return None
@@ -693,7 +759,7 @@ def _narrative(
 
     if a := pats["acronym"].search(before, timeout=T):
         acr = a.group("acr")
-        if acr in acronyms or acr in r.acronyms or len(before[:a.start()].split()) >= 1:
+        if acr in acronyms or acr in r.acronyms:
             org = _org_before(before[: a.start()], acronyms)
             return found([acr], org[1] if org else a.start())
     p = pats["people"].search(before, timeout=T)
@@ -712,10 +778,27 @@ def _narrative(
     org = _org_before(before, acronyms)
     if org:
         return found([org[0]], org[1])
+    w = pats["work"].search(before, timeout=T)
+    if w and w.group("noun") in r.work_nouns and fold(w.group("names")) not in r.not_surname:
+        return found([w.group("names")], w.start(), strong=False)
     first = _first_org(before, acronyms)
     if first:
         return found([first[0]], first[1])
     return []
+
+
+def _in_year_forms(text: str) -> list[_Found]:
+    """Heuristic 8b: narrative citations with the year outside brackets ("In 2019, Smith and
+    colleagues reported", "published in 2021 by Smith and colleagues", "by Smith in 2011")."""
+    out: list[_Found] = []
+    r = _rules()
+    for m in _patterns()["in_year"].finditer(text, timeout=T):
+        names = _split_people(m.group("names")) or []
+        names = [n for n in names if fold(n.split()[-1]) not in r.not_surname]
+        if not names or fold(m.group("names").split()[0]) in r.not_surname:
+            continue
+        out.append(_Found(names, m.group("year"), m.start("names"), m.end(), bool(m.group("coll"))))
+    return out
 
 
 def _paragraph_bounds(text: str) -> list[int]:
@@ -830,11 +913,14 @@ def extract_citations(ctx: Context, references: list[Reference]) -> list[Citatio
                 sent = _sentence(text, m.start(), para_starts, sent_cache)
                 items = _narrative(text, m, sent[0] if sent else 0, acronyms)
             else:
-                items = _parenthetical(text, m, acronyms)
+                items = _parenthetical(text, m, acronyms, ref_names)
                 sent = _sentence(text, m.start(), para_starts, sent_cache) if items else None
             for c in items:
                 if _plausible(c, ref_names):
                     found.append((c, node, sent))
+        for c in _in_year_forms(text):
+            if _plausible(c, ref_names):
+                found.append((c, node, _sentence(text, c.start, para_starts, sent_cache)))
     pairs = [(c, i) for i, (c, _, _) in enumerate(found)]
     links = _link(pairs, references)
     out: list[Citation] = []
