@@ -85,7 +85,8 @@ def test_codes_anthem_groups_and_systems() -> None:
         ("medically_necessary", "ICD-10-CM", "R61", None),
         ("not_medically_necessary", "ICD-10-PCS", "0DP60CZ", None),
     ]
-    assert tables[0].group_heading == "When services may be Medically Necessary when criteria are met:"
+    heading = "When services may be Medically Necessary when criteria are met:"
+    assert tables[0].group_heading == heading
 
 
 def test_codes_anthem_qualifier_joined_and_note_kept() -> None:
@@ -207,7 +208,7 @@ def test_codes_ungrouped_tables_are_unspecified() -> None:
 
 
 def test_codes_invalid_code_keeps_row_with_issue() -> None:
-    text = ANTHEM_STYLE.replace("R61 Generalized hyperhidrosis", "R61.99 A code that does not exist")
+    text = ANTHEM_STYLE.replace("R61 Generalized hyperhidrosis", "R61.99 A code that is not one")
     tables, ctx = _run(text)
     bad = next(e for t in tables for e in t.entries if e.code == "R61.99")
     assert bad.valid is False
@@ -254,7 +255,8 @@ def test_codes_read_row_rejects_prose(line: str) -> None:
         ("HCPCS Code Description", ("HCPCS",), None),
         ("CPT/HCPCS", ("CPT", "HCPCS"), None),
         ("Procedure Codes", ("CPT", "HCPCS"), None),
-        ("ICD-10 codes covered if selection criteria are met:", ("ICD-10-CM",), "medically_necessary"),
+        ("ICD-10 codes covered if selection criteria are met:", ("ICD-10-CM",),
+         "medically_necessary"),
         ("HCPCS codes not covered for indications listed in the CPB:", ("HCPCS",), "not_covered"),
         ("Other CPT codes related to the CPB:", ("CPT",), "unspecified"),
         ("Code Code Description", (), None),
@@ -343,7 +345,9 @@ def test_codes_gold_guidelines_floor(shared_corpus: Path) -> None:
         if not pdf.exists():
             continue
         tables = codes.extract(_context(ingest_path(pdf)))
-        want = Counter((c["group"], c["system"], c["code"], c.get("code_end")) for c in gold["codes"])
+        want = Counter(
+            (c["group"], c["system"], c["code"], c.get("code_end")) for c in gold["codes"]
+        )
         a, b, c = _f1(want, Counter(_rows(tables)))
         tp, fp, fn = tp + a, fp + b, fn + c
     assert tp, "no gold guideline with codes found"
