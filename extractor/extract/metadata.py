@@ -134,9 +134,10 @@ def rules() -> _Rules:
     data = load("metadata")
     flags = regex.I | regex.V1
     labels = [
-        # a label starts a word and is not glued to the previous word ("Subject:" in prose)
+        # a label starts a capitalised word and ends before a space ("subject:matter" in
+        # prose is no label)
         _Label(spec["field"], int(spec.get("rank", 0)),
-               regex.compile(r"(?<![\w#])(?:" + p + r")(?=\s|$|(?<=:))", flags))
+               regex.compile(r"(?<![\w#])(?-i:(?=\p{Lu}))(?:" + p + r")(?=\s|$)", flags))
         for spec in data["label"] for p in spec["patterns"]
     ]
     return _Rules(

@@ -146,6 +146,11 @@ def _rows(lines: list[Line]) -> list[HistoryRow]:
 
     for line in lines:
         start = _row_start(line.text)
+        if start is not None and cur is not None and cur["date"] is None \
+                and start[0] is None and not start[2]:
+            cur["date"] = start[1]  # a date alone under a status cell ("Updated codes" / date)
+            cur["end"] = line.end
+            continue
         if start is not None:
             flush()
             status, date, rest = start

@@ -1,0 +1,128 @@
+"""Definitions: term forms, wrapped lines, margins, items closed, subscripts, fallback heading."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractor.document import Line
+from extractor.extract import definitions as defs
+
+M = 60.0  # the synthetic section's left margin
+
+
+def block(*rows: tuple[float | None, str] | str, gap_at: frozenset[int] = frozenset()) -> list[Line]:
+    """Lines from (x0, text) rows; a bare string sits at the margin."""
+    out, pos = [], 0
+    for i, row in enumerate(rows):
+        x0, text = (M, row) if isinstance(row, str) else row
+        out.append(Line(pos, pos + len(text), text, 1, index=i, x0=x0,
+                        gap_before=1 if i in gap_at else 0))
+        pos += len(text) + 1
+    return out
+
+
+CASES = [
+    pytest.param(
+        block("Widget: A small imaginary device used in pretend therapy for a number of",
+              "made-up conditions.",
+              "Gadget score (GS): A scale."),
+        ["Widget", "Gadget score (GS)"], id="colon-terms-wrapped"),
+    pytest.param(
+        block("Sprocket care: Care that follows the table of normal sprocket values available at:",
+              "http://example.org/sprockets which lists them all.",
+              "Cog: A toothed wheel."),
+        ["Sprocket care", "Cog"], id="colon-inside-wrapped-sentence"),
+    pytest.param(
+        block("Pretend Grades:",
+              (M + 18, "Grade 0: Normal"),
+              (M + 18, "Grade I: Slightly pretend"),
+              "(Someone, 2020)",
+              "Widget: A device."),
+        ["Pretend Grades", "Widget"], id="indented-items-are-not-terms"),
+    pytest.param(
+        block("Widget: A device.",
+              "Note: Other devices may apply."),
+        ["Widget"], id="note-is-not-a-term"),
+    pytest.param(
+        block("\u201cWidget Fee\u201d means the charge for one widget.",
+              "PRIMARY RELATIVE refers to a parent or a child.",
+              "GADGET A small tool for pretend repairs.",
+              "SPROCKET CHART is a table of sprockets."),
+        ["Widget Fee", "PRIMARY RELATIVE", "GADGET", "SPROCKET CHART"], id="verb-and-caps-forms"),
+    pytest.param(
+        block("XO : Oxygen uptake of a pretend widget, measured at rest and at the",
+              (M + 12, "2"),
+              "end of exercise.",
+              "Cog: A toothed wheel."),
+        ["XO2", "Cog"], id="subscript-on-the-next-line"),
+    pytest.param(
+        block("Pretend Association (PA) Classes:",
+              "The classes below sort widgets by how pretend they are; the four classes are as",
+              "follows:",
+              (M + 30, "Class I - not pretend at all"),
+              "Widget: A device."),
+        ["Pretend Association (PA) Classes", "Widget"], id="term-with-paragraph-below"),
+    pytest.param(
+        block("Widget: A device whose definition does not end in a full stop but wraps",
+              "onto a short line",
+              "Cog: A toothed wheel."),
+        ["Widget", "Cog"], id="unpunctuated-definition"),
+    pytest.param(
+        block((None, "Widget: A device."), (None, "Cog: A wheel.")),
+        ["Widget", "Cog"], id="text-lines-without-positions"),
+]
+
+
+@pytest.mark.parametrize(("lines", "terms"), CASES)
+def test_definitions_terms_from_block(lines: list[Line], terms: list[str]) -> None:
+    assert [item.term for item in defs.parse(lines)] == terms
+
+
+def test_definitions_wrapped_lines_are_joined() -> None:
+    (item, _) = defs.parse(block("Widget: A small imaginary device used in pretend therapy for",
+                                 "made-up conditions.", "Cog: A wheel."))
+    assert defs._definition(item) == (
+        "A small imaginary device used in pretend therapy for made-up conditions.")
+
+
+def test_definitions_subscript_line_not_in_definition() -> None:
+    (item, _) = defs.parse(block("XO : Oxygen uptake of a pretend widget, measured at rest and at",
+                                 (M + 12, "2"), "the end.", "Cog: A wheel."))
+    assert defs._definition(item) == "Oxygen uptake of a pretend widget, measured at rest and at the end."
+
+
+def test_definitions_fallback_heading_opens_a_block() -> None:
+    kept = block("IV. RATIONALE TOP", "Some prose about widgets.", "V. DEFINITIONS TOP",
+                 "PRIMARY RELATIVE refers to a parent or a child.", "VI. BENEFIT VARIATIONS TOP",
+                 "Benefits vary.")
+    (only,) = defs._fallback_blocks(kept)
+    assert [ln.text for ln in only] == ["PRIMARY RELATIVE refers to a parent or a child."]
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        # a table of contents entry: the next line is another heading, not a definition
+        ["Definitions", "Policy", "Background"],
+        # a lower-case "definition" ending a wrapped sentence
+        ["the reader should consult the full", "definition", "ICD-10 codes covered: D61.09"],
+    ],
+)
+def test_definitions_fallback_needs_a_definition_first(kept: list[str]) -> None:
+    assert defs._fallback_blocks(block(*kept)) == []
+
+
+SEED_TERMS = ["Eccrine gland", "Functional impairment", "Hyperhidrosis", "Iontophoresis",
+              "Primary hyperhidrosis", "Secondary hyperhidrosis"]
+
+
+def test_definitions_seed_guideline(seed_guideline) -> None:
+    got = seed_guideline.definitions
+    assert [d.term for d in got] == SEED_TERMS
+    text = seed_guideline.source.text
+    for d in got:
+        assert text[d.span[0]:d.span[1]].lstrip().startswith(d.term)
+    eccrine = got[0].definition
+    assert eccrine.startswith("A gland in the skin that secretes sweat.")
+    assert "greater concentrations may be found" in eccrine  # the wrapped line joined
+    assert eccrine.endswith("armpits, feet, and hands.")
