@@ -347,6 +347,9 @@ class _UnitBuilder:
         self.width_chars = lengths[int(len(lengths) * 0.8)] if lengths else 0
         self.units: list[Unit] = []
         self.cur: Unit | None = None
+        # a layout that leaves a gap before most lines carries no paragraph signal in gaps
+        gaps = sum(1 for ln in lines if ln.gap_before > 0)
+        self.use_gaps = gaps <= 0.5 * len(lines)
 
     def flush(self) -> None:
         if self.cur is not None:
@@ -372,7 +375,7 @@ class _UnitBuilder:
         if cur.kind == "item" and cur.x0 is not None and line.x0 is not None:
             if line.x0 < cur.x0 - DEDENT_TOL:
                 return False
-            gap = prev.page == line.page and line.gap_before > 0
+            gap = self.use_gaps and prev.page == line.page and line.gap_before > 0
             if (
                 cur.form != "indent" and line.x0 <= cur.x0 + 1.5 and text[:1].isupper()
                 and (gap or _SENTENCE_END.search(ptext))
@@ -388,7 +391,8 @@ class _UnitBuilder:
         ):
             return False
         if (
-            prev.page == line.page and line.gap_before > 0 and line.x0 is not None
+            self.use_gaps and prev.page == line.page and line.gap_before > 0
+            and line.x0 is not None
             and _SENTENCE_END.search(ptext) and text[:1].isupper()
         ):
             return False  # a blank gap after a finished sentence (PDF)
@@ -459,8 +463,21 @@ class _UnitBuilder:
             else:
                 self.add(e.line, e.section)
         self.flush()
-        # a note paragraph inside an indented list ends it; items after it stay items
-        return self.units
+        return _topics(self.units)
+
+
+def _topics(units: list[Unit]) -> list[Unit]:
+    """A short labelled line ending with a colon and followed by prose, not by items, titles
+    the statements below it ("1. Adenomatous polyposis coli (APC):"): it is a heading."""
+    for k, u in enumerate(units[:-1]):
+        if u.kind != "item" or u.label is None or len(u.lines) > 3:
+            continue
+        text = _unit_text(u)
+        if not text.endswith(":") or len(text.split()) > 12 or find_status(text):
+            continue
+        if units[k + 1].kind == "para":
+            u.kind, u.status = "heading", None
+    return units
 
 
 # --- trees ---------------------------------------------------------------------------------------
