@@ -77,7 +77,7 @@ _NUM_LABEL = regex.compile(r"^(?:\[(\d{1,3})\]|(\d{1,3})[.)])\s+(?=\S)")
 _HEAD_NUMBER = regex.compile(r"^(?:[IVXL]{1,5}|\d{1,2}|[A-Z])[.)]\s+")
 _HEAD_TAIL = regex.compile(r"(?:\s+top)?[\s:.\-–]*$", regex.I)
 _ENDS_ENTRY = regex.compile(r"(?:[.)\]>]|\d|\d[-–]\d+|[A-Za-z]\d+)\s*$")
-_PROSE_OPEN = regex.compile(r"^(?:the|this|these|on|we|our|in|for|all|please|note)\b\s+\p{Ll}", regex.I)
+_PROSE_OPEN = regex.compile(r"^(?i:the|this|these|on|we|our|in|for|all|please|note)\b\s+\p{Ll}")
 _AUTHOR_START = regex.compile(
     r"^(?:(?:van|von|de|der|den|del|da|di|du|le|la|ter|dos)\s)?[\p{Lu}][\p{L}'’\-]+"
     r"(?:\s[\p{Lu}][\p{L}'’\-]+)?\s[\p{Lu}]{1,4}(?:\s(?:Jr|Sr|II|III))?[,.;]"  # Vancouver
@@ -108,7 +108,9 @@ _APA_JOURNAL = regex.compile(
 _VANC_PERSON = regex.compile(
     r"^(?P<sur>(?:[\p{L}'’\-]+\s){0,2}[\p{L}'’\-]*[\p{L}])\s(?P<ini>[\p{Lu}]{1,4})(?:\s(?:Jr|Sr|II|III|IV))?\.?$"
 )
-_APA_PERSON = regex.compile(r"([\p{Lu}][\p{L}'’\-]+(?:\s[\p{Lu}][\p{L}'’\-]+)?),\s(?:[\p{Lu}]\.\s?-?){1,3}")
+_APA_PERSON = regex.compile(
+    r"([\p{Lu}][\p{L}'’\-]+(?:\s[\p{Lu}][\p{L}'’\-]+)?),\s(?:[\p{Lu}]\.\s?-?){1,3}"
+)
 _ABBREV_DOT = regex.compile(
     r"(?<!\b(?:[\p{Lu}]|Dept|Inc|Co|St|No|Univ|Natl|Assoc|Corp|Ltd|Intl|Jr|Sr|Dr))\.\s+(?=[\p{Lu}\d\"“(\[])"
 )
@@ -188,7 +190,7 @@ def _is_stop_heading(text: str) -> bool:
 
 
 def _category(text: str) -> str | None:
-    if len(text.split()) > 14 or _NUM_LABEL.match(text):
+    if len(text.split()) > 14 or _NUM_LABEL.match(text) or not text[:1].isupper() or "http" in text:
         return None
     key = _head_key(text)
     for cid, pat in _rules().categories:
@@ -254,6 +256,9 @@ def _runs_of(node: SectionNode, parent: SectionNode | None) -> list[_Run]:
     return runs
 
 
+Entries = list[tuple[list[Line], str | None]]  # (lines, category) per reference
+
+
 def _reference_runs(ctx: Context) -> list[_Run]:
     runs: list[_Run] = []
     for node in ctx.sections:
@@ -275,22 +280,35 @@ def _label_number(text: str) -> int | None:
     return int(m.group(1) or m.group(2))
 
 
+_TITLE_WORD = regex.compile(r"^(?:[\p{Lu}][\p{L}'’\-/&]*|of|for|and|or|the|in|on|with|to|a|an|&)$")
+
+
 def _is_subheading(lines: list[Line], i: int, numbered: bool) -> bool:
-    """A short title line between entries ("BRCA Testing") groups what follows."""
+    """A short title line between entries ("BRCA Testing") groups what follows: set in bold,
+    or (PDF) outdented from the entry labels, or (text) a title-case line without digits."""
     ln = lines[i]
     text = ln.text.strip()
-    if len(text.split()) > 8 or text.endswith((".", ",", ";")) or not text[:1].isupper():
-        return False
-    if i + 1 >= len(lines):
+    if (
+        len(text.split()) > 10 or text.endswith((".", ",", ";", ":")) or not text[:1].isupper()
+        or "http" in text or "www." in text or i + 1 >= len(lines) or _is_intro(text)
+    ):
         return False
     nxt = lines[i + 1]
-    if numbered:
-        return _label_number(nxt.text) is not None and (ln.bold or i == 0 or
-                                                        _ENDS_ENTRY.search(lines[i - 1].text) is not None)
-    return ln.bold and not nxt.bold
+    if numbered and _label_number(nxt.text) is None:
+        return False
+    if not numbered and _AUTHOR_START.match(nxt.text) is None:
+        return False
+    prev = lines[i - 1].text.strip() if i else ""
+    if prev and _ENDS_ENTRY.search(prev) is None and not prev.endswith(":"):
+        return False
+    if ln.bold and not nxt.bold:
+        return True
+    if ln.x0 is not None and nxt.x0 is not None:
+        return numbered and ln.x0 < nxt.x0 - 2
+    return not regex.search(r"\d", text) and all(_TITLE_WORD.match(w) for w in text.split())
 
 
-def _split_numbered(lines: list[Line], category: str | None) -> list[tuple[list[Line], str | None]]:
+def _split_numbered(lines: list[Line], category: str | None) -> Entries:
     """Heuristic 3."""
     entries: list[tuple[list[Line], str | None]] = []
     last: int | None = None
@@ -315,7 +333,7 @@ def _is_intro(text: str) -> bool:
     return any(p.search(text, timeout=T) for p in _rules().intro) or bool(_PROSE_OPEN.match(text))
 
 
-def _split_unnumbered(lines: list[Line], category: str | None) -> list[tuple[list[Line], str | None]]:
+def _split_unnumbered(lines: list[Line], category: str | None) -> Entries:
     """Heuristic 4."""
     use_gaps = not is_double_spaced(lines)
     entries: list[tuple[list[Line], str | None]] = []
@@ -440,7 +458,7 @@ def _parse_reference(raw: str) -> dict[str, object]:
     return out
 
 
-def _entries(run: _Run) -> list[tuple[list[Line], str | None]]:
+def _entries(run: _Run) -> Entries:
     numbered = sum(1 for ln in run.lines if _label_number(ln.text) is not None)
     if numbered >= 2 or (numbered == 1 and _label_number(run.lines[0].text) is not None):
         return _split_numbered(run.lines, run.category)
@@ -532,7 +550,8 @@ def _doc_acronyms(ctx: Context, references: list[Reference]) -> frozenset[str]:
     """Heuristic 9: acronyms the document defines right after an organisation's name whose
     initials spell them ("European Society of Human Reproduction and Embryology (ESHRE)")."""
     found: set[str] = set()
-    texts = [r.raw for r in references] + [n.text for n in ctx.sections if n.kind not in _SKIP_KINDS]
+    texts = [r.raw for r in references]
+    texts += [n.text for n in ctx.sections if n.kind not in _SKIP_KINDS]
     kw = _rules().org_keywords
     for text in texts:
         for m in _PAREN_ACRONYM.finditer(text):
@@ -574,6 +593,13 @@ def _strip_prefix(auth: str) -> str:
             break
         k += 1
     return " ".join(words[k:])
+
+
+def _is_surname(name: str) -> bool:
+    """Not a common capitalised word nor an organisation word ("Foundation, Maz et al")."""
+    r = _rules()
+    key = fold(name.split()[-1])
+    return key not in r.not_surname and not r.org_keywords.fullmatch(key)
 
 
 def _split_people(auth: str) -> list[str] | None:
@@ -765,9 +791,10 @@ def _narrative(
     p = pats["people"].search(before, timeout=T)
     if p:
         names = _split_people(p.group("names")) or []
-        names = [n for n in names if fold(n.split()[-1]) not in r.not_surname]
-        first_word = p.group("names").split()[0]
-        if names and fold(first_word) not in r.not_surname:
+        while names and not _is_surname(names[0]):
+            names = names[1:]
+        names = [n for n in names if _is_surname(n)]
+        if names:
             strong = bool(p.group("coll")) or len(names) > 1
             if strong:
                 return found(names, p.start())
@@ -791,13 +818,14 @@ def _in_year_forms(text: str) -> list[_Found]:
     """Heuristic 8b: narrative citations with the year outside brackets ("In 2019, Smith and
     colleagues reported", "published in 2021 by Smith and colleagues", "by Smith in 2011")."""
     out: list[_Found] = []
-    r = _rules()
     for m in _patterns()["in_year"].finditer(text, timeout=T):
         names = _split_people(m.group("names")) or []
-        names = [n for n in names if fold(n.split()[-1]) not in r.not_surname]
-        if not names or fold(m.group("names").split()[0]) in r.not_surname:
+        if not names or not all(_is_surname(n) for n in names):
             continue
-        out.append(_Found(names, m.group("year"), m.start("names"), m.end(), bool(m.group("coll"))))
+        start = min(m.start("names"), m.start("year"))
+        if text.startswith("In ", m.start()) or text.startswith("in ", m.start()):
+            start = m.start()
+        out.append(_Found(names, m.group("year"), start, m.end(), bool(m.group("coll"))))
     return out
 
 
@@ -876,7 +904,9 @@ def _plausible(c: _Found, ref_names: set[str]) -> bool:
     return any(author == n or fuzz.ratio(author, n) >= 85 for n in ref_names)
 
 
-def _sentence(text: str, start: int, para_starts: list[int], cache_: dict[int, list[tuple[int, int]]]) -> tuple[int, int] | None:
+def _sentence(
+    text: str, start: int, para_starts: list[int], cache_: dict[int, list[tuple[int, int]]]
+) -> tuple[int, int] | None:
     from extractor.nlp import sentence_spans
 
     k = bisect_right(para_starts, start) - 1
