@@ -255,18 +255,38 @@ def read_header(text: str) -> Header | None:
         group = next((gid for gid, pat in r.clauses if pat.match(rest, timeout=_TIMEOUT)), None)
         if group is None:
             return None
+    systems = _systems(m.group("sys"))
+    if not systems:
+        return None
+    other = body.lower().startswith("other ")
+    return Header(systems, group if group else (UNSPECIFIED if other else None), other)
+
+
+def _systems(names: str) -> tuple[str, ...]:
+    """The systems a header's names give ("CPT/HCPCS" -> CPT, HCPCS)."""
+    r = _rules()
     systems: list[str] = []
-    for piece in regex.split(r" ?(?:/|,|&|\band\b|\bor\b) ?", m.group("sys"), flags=regex.I):
+    for piece in regex.split(r" ?(?:/|,|&|\band\b|\bor\b) ?", names, flags=regex.I):
         piece = regex.sub(r"(?i)^other |®| codes?$| code\(s\)$", "", piece.strip()).strip()
         sid = next((s for s, pat in r.aliases if pat.fullmatch(piece, timeout=_TIMEOUT)), None)
         if sid == "procedure":
             systems.extend(s for s in PROCEDURE_SYSTEMS if s not in systems)
         elif sid and sid not in systems:
             systems.append(sid)
-    if not systems:
+    return tuple(systems)
+
+
+def read_labelled_list(text: str) -> tuple[tuple[str, ...], str] | None:
+    """A system label followed by a bare code list: "CPT Codes 81200, 81201, 81202,"."""
+    m = _rules().header.match(text, timeout=_TIMEOUT)
+    if not m:
         return None
-    other = body.lower().startswith("other ")
-    return Header(tuple(systems), group if group else (UNSPECIFIED if other else None), other)
+    rest = text[m.end():].lstrip(" :")
+    row = read_row(rest) if rest else None
+    if row is None or not row.codes or row.description is not None:
+        return None
+    systems = _systems(m.group("sys"))
+    return (systems, rest) if systems else None
 
 
 def read_group(text: str) -> str | None:
@@ -504,6 +524,8 @@ class _Reader:
             return
         if self._row(line, text):
             return
+        if self._labelled_list(line, text):
+            return
         if self._header_or_group(line, text):
             return
         if is_heading:
@@ -615,6 +637,18 @@ class _Reader:
         self._set_dangle(row)
         return True
 
+    def _labelled_list(self, line: Line, text: str) -> bool:
+        """"CPT Codes 81200, 81201, ...": a header and the first line of a code list."""
+        found = read_labelled_list(text)
+        if found is None:
+            return False
+        st = self.st
+        st.end_row()
+        st.systems, st.open, st.code_x0 = found[0], True, None
+        done = self._row(line, found[1])
+        st.code_x0 = None  # the list's own lines start left of the label's codes
+        return done
+
     def _add_entry(self, line: Line, code: str, end: str | None, desc: str | None,
                    system: str) -> None:
         st = self.st
@@ -627,11 +661,11 @@ class _Reader:
         st = self.st
         header = read_header(text)
         if header is not None:
-            if not header.systems:  # a column header: the table goes on
+            if not header.systems:
+                # a column header, repeated at the top of a page: the table goes on, and so
+                # may the row above it (a description or a code cell wrapped over the break)
                 st.open = True
                 st.dated = st.dated or _DATE_COLUMN.search(text) is not None
-                if not st.dangling:  # a wrapped code cell may go on after a page break
-                    st.end_row()
                 return True
             if header.group is not None:
                 st.set_group(header.group, text)
