@@ -202,7 +202,8 @@ def _criteria(s: Score, gold: list[dict[str, Any]], doc: dict[str, Any]) -> None
         for i, gb in enumerate(gbs):
             if gb.get("op"):
                 pb = pblocks.get(status, [])
-                s.hit("criteria.root_op", i < len(pb) and (pb[i].get("logic") or {}).get("op") == gb["op"])
+                root = (pb[i].get("logic") or {}).get("op") if i < len(pb) else None
+                s.hit("criteria.root_op", i < len(pb) and root == gb["op"])
     for status, pbs in pblocks.items():
         if status not in gblocks:  # nodes of a block the document does not have
             extra = [n for b in pbs for n in flatten(b.get("logic")) if "#" not in n["path"]]
@@ -231,7 +232,7 @@ def _codes(s: Score, gold: list[dict[str, Any]], doc: dict[str, Any]) -> None:
 
 
 def _year(y: object) -> object:
-    return int(y) if str(y or "").isdigit() else y  # type: ignore[arg-type]
+    return int(str(y)) if str(y or "").isdigit() else y
 
 
 def score_guideline(s: Score, g: dict[str, Any], doc: dict[str, Any]) -> None:
@@ -247,8 +248,8 @@ def score_guideline(s: Score, g: dict[str, Any], doc: dict[str, Any]) -> None:
     if "codes" in complete:
         _codes(s, g["codes"], doc)
     if "definitions" in complete:
-        s.prf["definitions"].add(*multiset([norm(t) for t in g["definitions"]],
-                                           [norm(x.get("term")) for x in doc.get("definitions") or []]))
+        terms = [norm(x.get("term")) for x in doc.get("definitions") or []]
+        s.prf["definitions"].add(*multiset([norm(t) for t in g["definitions"]], terms))
     if "references" in complete and g.get("references"):
         n, count = len(doc.get("references") or []), g["references"]["count"]
         s.hit("references.count", abs(n - count) <= max(1, round(0.02 * count)))
@@ -288,7 +289,8 @@ def score_imr(s: Score, g: dict[str, Any], doc: dict[str, Any]) -> None:
             [x["request"] for x in gds], [x.get("request") or "" for x in pds]))
         for gd in gds:
             best = max(pds, key=lambda x: similarity(x.get("request"), gd["request"]), default=None)
-            ok_req = best is not None and similarity(best.get("request"), gd["request"]) >= THRESHOLD
+            ok_req = (best is not None
+                      and similarity(best.get("request"), gd["request"]) >= THRESHOLD)
             s.hit("imr.decision.outcome", ok_req and (best or {}).get("outcome") == gd["outcome"])
             for key in ("claims_administrator_guideline", "reviewer_guideline"):
                 if not gd.get(key):
@@ -296,7 +298,8 @@ def score_imr(s: Score, g: dict[str, Any], doc: dict[str, Any]) -> None:
                 ptxt = _guideline_text((best or {}).get(key) or {})
                 if "did not cite any medical evidence" in gd[key]:
                     # null where nothing was cited, as the contract says; the sentence also passes
-                    s.hit(f"imr.decision.{key}", ok_req and (not ptxt or similarity(ptxt, gd[key]) >= THRESHOLD))
+                    ok = not ptxt or similarity(ptxt, gd[key]) >= THRESHOLD
+                    s.hit(f"imr.decision.{key}", ok_req and ok)
                 else:
                     s.hit(f"imr.decision.{key}", ok_req and similarity(ptxt, gd[key]) >= THRESHOLD)
             for page in gd.get("guideline_pages") or []:
@@ -342,7 +345,9 @@ def find_inputs(input_dir: Path, names: Iterable[str]) -> dict[str, Path]:
     return found
 
 
-def run(input_dir: Path, golds: list[dict[str, Any]], out_dir: Path | None) -> dict[str, dict[str, Any]]:
+def run(
+    input_dir: Path, golds: list[dict[str, Any]], out_dir: Path | None
+) -> dict[str, dict[str, Any]]:
     """Parse each gold document found under input_dir in-process; name -> output JSON dict."""
     from extractor import ExtractorError, parse_path
     from extractor.output import to_json

@@ -208,8 +208,9 @@ def parse(lines: list[Line]) -> list[_Item]:
             term, at, _ = found
             items.append(_Item(term, [line], text[at:].strip()))
         elif items:
-            if items[-1].term.endswith(" ") and _SUBSCRIPT.match(text) and len(items[-1].lines) == 1:
-                items[-1].term = items[-1].term.rstrip() + text.split()[0]
+            last = items[-1]
+            if last.term.endswith(" ") and _SUBSCRIPT.match(text) and len(last.lines) == 1:
+                last.term = last.term.rstrip() + text.split()[0]
             items[-1].lines.append(line)
         prev = line
     for it in items:

@@ -61,7 +61,10 @@ _MONTHS = {
     )
     for m in names
 }
-_MONTH = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_MONTH = (
+    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
 # Each alternative is linear: fixed-width digit groups and a closed month vocabulary.
 _DATE_PATTERNS = [
     re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)"),
@@ -263,7 +266,8 @@ def _title_continuation(
     if h.value_end != len(lines[k].text) or k + 2 >= len(lines):
         return value
     nxt = lines[k + 1]
-    if not hits[k + 1] and hits[k + 2] and hits[k + 2][0].start == 0 and parse_date(nxt.text) is None:
+    sandwiched = not hits[k + 1] and hits[k + 2] and hits[k + 2][0].start == 0
+    if sandwiched and parse_date(nxt.text) is None:
         return clean_space(f"{value} {nxt.text}")
     return value
 
@@ -361,7 +365,7 @@ class _Found:
 
 def _types_and_running_headers(lines: list[Line], all_lines: list[Line]) -> _Found:
     found = _Found()
-    for k, line in enumerate(lines):
+    for line in lines:
         dt = doc_type_of(line.text)
         if dt and found.doc_type is None:
             found.doc_type = dt[0]

@@ -20,6 +20,7 @@ History rows:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import regex
@@ -38,30 +39,38 @@ _DATE_START = regex.compile(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    lead_in: regex.Pattern[str]
+    entry: regex.Pattern[str]
+    sections: frozenset[str]
+    status: regex.Pattern[str]
+
+
 @cache
-def _rules() -> dict[str, object]:
+def _rules() -> _Rules:
     data = load("related")
-    flags = regex.I | regex.V1
     id_alt = "|".join(f"(?:{p})" for p in data["ids"]["patterns"])
     statuses = sorted(data["history"]["statuses"], key=len, reverse=True)
-    return {
-        "lead_in": regex.compile(data["lead_in"]["pattern"], flags),
+    return _Rules(
+        lead_in=regex.compile(data["lead_in"]["pattern"], regex.I | regex.V1),
         # id at line start, an optional separator, then the title
-        "entry": regex.compile(
-            r"^(?P<id>" + id_alt + r")(?![\w.])\s*(?:[-\u2013\u2014:]\s*)?(?P<title>.*)$", regex.V1
+        entry=regex.compile(
+            r"^(?P<id>" + id_alt + r")(?![\w.])\s*(?:[-\u2013\u2014:]\s*)?(?P<title>.*)$",
+            regex.V1,
         ),
-        "sections": {fold(h) for h in data["sections"]["headings"]},
-        "status": regex.compile(
+        sections=frozenset(fold(h) for h in data["sections"]["headings"]),
+        status=regex.compile(
             r"^(?P<status>" + "|".join(regex.escape(s) for s in statuses) + r")\b(?!:)", regex.I
         ),
-    }
+    )
 
 
 # --- related documents ----------------------------------------------------------------------
 
 
 def _entry(line: Line) -> tuple[str, str | None] | None:
-    m = _rules()["entry"].match(clean_space(line.text), timeout=0.05)  # type: ignore[union-attr]
+    m = _rules().entry.match(clean_space(line.text), timeout=0.05)
     if not m:
         return None
     title = m.group("title").strip() or None
@@ -70,10 +79,10 @@ def _entry(line: Line) -> tuple[str, str | None] | None:
 
 def _listed_after_lead_ins(lines: list[Line]) -> list[tuple[str, str | None, Line]]:
     out: list[tuple[str, str | None, Line]] = []
-    lead_in = _rules()["lead_in"]
+    lead_in = _rules().lead_in
     k = 0
     while k < len(lines):
-        if lead_in.search(lines[k].text, timeout=0.05):  # type: ignore[union-attr]
+        if lead_in.search(lines[k].text, timeout=0.05):
             j = k + 1
             while j < len(lines) and (e := _entry(lines[j])) is not None:
                 out.append((e[0], e[1], lines[j]))
@@ -85,10 +94,10 @@ def _listed_after_lead_ins(lines: list[Line]) -> list[tuple[str, str | None, Lin
 
 
 def _in_related_sections(ctx: Context) -> list[tuple[str, str | None, Line]]:
-    heads = _rules()["sections"]
+    heads = _rules().sections
     out: list[tuple[str, str | None, Line]] = []
     for s in ctx.sections:
-        if s.heading and fold(s.heading).rstrip(": ") in heads:  # type: ignore[operator]
+        if s.heading and fold(s.heading).rstrip(": ") in heads:
             for line in s.lines:
                 e = _entry(line)
                 if e:
@@ -115,7 +124,7 @@ def _row_start(text: str) -> tuple[str | None, str | None, str] | None:
     """(status, iso date, rest) when a line opens a history row."""
     t = clean_space(text)
     status = None
-    m = _rules()["status"].match(t, timeout=0.05)  # type: ignore[union-attr]
+    m = _rules().status.match(t, timeout=0.05)
     if m:
         status = m.group("status")
         t = t[m.end():].strip()
@@ -132,30 +141,36 @@ def _row_start(text: str) -> tuple[str | None, str | None, str] | None:
     return status, date, t
 
 
+@dataclass(slots=True)
+class _Row:
+    status: str | None
+    date: str | None
+    parts: list[str]
+    start: int
+    end: int
+
+    def row(self) -> HistoryRow | None:
+        action = clean_space(" ".join(self.parts))
+        if not action and not self.date:
+            return None
+        return HistoryRow(status=self.status, date=self.date, action=action,
+                          span=(self.start, self.end))
+
+
 def _rows(lines: list[Line]) -> list[HistoryRow]:
-    rows: list[HistoryRow] = []
-    cur: dict[str, object] | None = None
+    rows: list[_Row] = []
     row_x0: float | None = None
-
-    def flush() -> None:
-        if cur is not None:
-            action = clean_space(" ".join(cur["parts"]))  # type: ignore[arg-type]
-            if action or cur["date"]:
-                rows.append(HistoryRow(status=cur["status"], date=cur["date"],  # type: ignore[arg-type]
-                                       action=action, span=(cur["start"], cur["end"])))  # type: ignore[arg-type]
-
     for line in lines:
+        cur = rows[-1] if rows else None
         start = _row_start(line.text)
-        if start is not None and cur is not None and cur["date"] is None \
+        if start is not None and cur is not None and cur.date is None \
                 and start[0] is None and not start[2]:
-            cur["date"] = start[1]  # a date alone under a status cell ("Updated codes" / date)
-            cur["end"] = line.end
+            cur.date = start[1]  # a date alone under a status cell ("Updated codes" / date)
+            cur.end = line.end
             continue
         if start is not None:
-            flush()
             status, date, rest = start
-            cur = {"status": status, "date": date, "parts": [rest], "start": line.start,
-                   "end": line.end}
+            rows.append(_Row(status, date, [rest], line.start, line.end))
             if line.x0 is not None:
                 row_x0 = line.x0 if row_x0 is None else min(row_x0, line.x0)
             continue
@@ -163,18 +178,17 @@ def _rows(lines: list[Line]) -> list[HistoryRow]:
             continue  # the table's column headings ("Status Date Action")
         apart = line.gap_before >= (2 if line.x0 is not None else 1)
         left = line.x0 is not None and row_x0 is not None and line.x0 < row_x0 - 3
-        if apart and (left or line.x0 is None) or left and len(line.text) > 60:
+        if (apart and (left or line.x0 is None)) or (left and len(line.text) > 60):
             break  # a paragraph after the table
-        if cur["date"] is None and (d := parse_date(line.text)) and _DATE_START.match(line.text):
-            cur["date"] = d  # a date wrapped under its status ("Updated codes" / "04/01/2025")
+        if cur.date is None and _DATE_START.match(line.text) and (d := parse_date(line.text)):
+            cur.date = d  # a date wrapped under its status, with more text
             rest = _DATE_START.sub("", clean_space(line.text), count=1).strip()
             if rest:
-                cur["parts"].append(rest)  # type: ignore[union-attr]
+                cur.parts.append(rest)
         else:
-            cur["parts"].append(line.text)  # type: ignore[union-attr]
-        cur["end"] = line.end
-    flush()
-    return rows
+            cur.parts.append(line.text)
+        cur.end = line.end
+    return [r for row in rows if (r := row.row()) is not None]
 
 
 def extract_history(ctx: Context) -> list[HistoryRow]:

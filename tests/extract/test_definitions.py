@@ -10,7 +10,9 @@ from extractor.extract import definitions as defs
 M = 60.0  # the synthetic section's left margin
 
 
-def block(*rows: tuple[float | None, str] | str, gap_at: frozenset[int] = frozenset()) -> list[Line]:
+def block(
+    *rows: tuple[float | None, str] | str, gap_at: frozenset[int] = frozenset()
+) -> list[Line]:
     """Lines from (x0, text) rows; a bare string sits at the margin."""
     out, pos = [], 0
     for i, row in enumerate(rows):
@@ -88,7 +90,8 @@ def test_definitions_wrapped_lines_are_joined() -> None:
 def test_definitions_subscript_line_not_in_definition() -> None:
     (item, _) = defs.parse(block("XO : Oxygen uptake of a pretend widget, measured at rest and at",
                                  (M + 12, "2"), "the end.", "Cog: A wheel."))
-    assert defs._definition(item) == "Oxygen uptake of a pretend widget, measured at rest and at the end."
+    assert defs._definition(item) == (
+        "Oxygen uptake of a pretend widget, measured at rest and at the end.")
 
 
 def test_definitions_fallback_heading_opens_a_block() -> None:

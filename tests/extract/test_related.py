@@ -26,7 +26,8 @@ def lines(*rows: tuple[float | None, str, int] | str) -> list[Line]:
         ("ABC.00071 Percutaneous Widget Surgery", ("ABC.00071", "Percutaneous Widget Surgery")),
         ("A12345 - Billing and Coding: Pretend Stimulation",
          ("A12345", "Billing and Coding: Pretend Stimulation")),
-        ("703.001: Organ and Widget Transplantation", ("703.001", "Organ and Widget Transplantation")),
+        ("703.001: Organ and Widget Transplantation",
+         ("703.001", "Organ and Widget Transplantation")),
         ("Reviewed 08/08/2024 Committee review.", None),
         ("CG-TST-63", ("CG-TST-63", None)),
     ],
@@ -67,7 +68,8 @@ def test_related_history_rows_with_wrapped_actions() -> None:
         (60.0, "Applicable to some members in one state: a paragraph after the table.", 2),
     ))
     assert [(r.status, r.date, r.action) for r in rows] == [
-        ("Revised", "2024-02-01", "Committee review. Revised Clinical Indications and Definitions sections."),
+        ("Revised", "2024-02-01",
+         "Committee review. Revised Clinical Indications and Definitions sections."),
         ("Reviewed", "2023-02-09", "Committee review."),
         (None, "2022-04-01", "Updated Coding section with new codes."),
         ("New", "2021-01-05", "Initial document development."),
