@@ -36,6 +36,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import threading
 import time
 from collections import Counter
@@ -189,10 +190,13 @@ def output_path(path: Path, root: Path, out_dir: Path) -> Path:
     if root.is_file():
         rel = Path(path.name)
     else:
+        # abspath, not resolve: a symlink is named where it sits (and a symlink loop must not
+        # raise here; the worker reports it)
+        here, base = Path(os.path.abspath(path)), Path(os.path.abspath(root))
         try:
-            rel = path.resolve().relative_to(root.resolve())
+            rel = here.relative_to(base)
         except ValueError:
-            rel = Path(*path.resolve().parts[1:])
+            rel = Path(*here.parts[1:])
     return out_dir / rel.parent / (rel.name + ".json")
 
 
@@ -220,7 +224,12 @@ def soft_deadline(seconds: float | None) -> Iterator[None]:
 
 
 def file_sha256(path: str) -> str:
+    """The input's hash; only regular files are opened (a named pipe would block forever)."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise errors.ExtractorError(
+                errors.E_UNREADABLE, f"not a regular file (a pipe, device or folder): {path}"
+            )
         with open(path, "rb") as fh:
             return hashlib.file_digest(fh, "sha256").hexdigest()
     except FileNotFoundError:
@@ -298,7 +307,13 @@ def work(task: Task) -> Result:
                 if opts.keep == "data" or not task.output:
                     res.data = data
                 else:
-                    write_atomic(Path(task.output), data, opts.partial_dir)
+                    try:
+                        write_atomic(Path(task.output), data, opts.partial_dir)
+                    except OSError as exc:
+                        raise errors.ExtractorError(
+                            errors.E_UNREADABLE,
+                            f"cannot write {task.output}: {exc.strerror or exc}",
+                        ) from None
                     res.output = task.output
     except DocumentTimeout:
         return Result(
@@ -361,7 +376,9 @@ def to_result(task: Task, outcome: Any) -> Result:
         return outcome
     assert isinstance(outcome, Failure)
     if outcome.kind == "timeout":
-        return Result(task.path, "timeout", error_code=errors.E_TIMEOUT, error=outcome.message)
+        limit = task.options.timeout or 0.0
+        return Result(task.path, "timeout", error_code=errors.E_TIMEOUT,
+                      error=f"over the time limit of {limit:g} s (worker stopped)")
     return Result(task.path, "error", error_code=errors.E_INTERNAL, error=outcome.message)
 
 

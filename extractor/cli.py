@@ -83,7 +83,16 @@ def _batch(args: argparse.Namespace) -> int:
         engine=args.engine, scheduler=args.scheduler,
     )
     display = make_display(args.progress, sys.stderr, args.log_interval)
-    summary = batch.run_batch(cfg, display)
+    try:
+        summary = batch.run_batch(cfg, display)
+    except OSError as exc:  # the output folder, the report or the JSONL file is blocked
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error {errors.E_UNREADABLE}: cannot write{where}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
+    except RuntimeError as exc:  # workers that cannot start, a cluster that cannot be reached
+        print(f"error {errors.E_INTERNAL}: {exc}", file=sys.stderr)
+        return 1
     print(f"{summary.line()}; report: {cfg.report_path()}", file=sys.stderr)
     if summary.interrupted:
         return 130

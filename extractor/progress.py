@@ -68,6 +68,7 @@ class LogDisplay(Display):
         super().__init__()
         self.stream = stream
         self.interval = interval
+        self._last = ""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True, name="batch-log")
 
@@ -79,9 +80,15 @@ class LogDisplay(Display):
             f"{self.rate():.1f} docs/s, {self.failed} failed, ETA {self.eta()}"
         )
 
+    def _emit(self) -> None:
+        line = self.line()
+        if line != self._last:  # nothing new since the last line: say nothing
+            print(line, file=self.stream, flush=True)
+            self._last = line
+
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
-            print(self.line(), file=self.stream, flush=True)
+            self._emit()
 
     def start(self) -> None:
         super().start()
@@ -91,7 +98,7 @@ class LogDisplay(Display):
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
-        print(self.line(), file=self.stream, flush=True)
+        self._emit()
 
 
 class BarDisplay(Display):

@@ -56,7 +56,12 @@ class DaskEngine:
                 "the dask engine needs dask.distributed: pip install 'extractor[dask]'"
             ) from None
         if self.scheduler:
-            return Client(self.scheduler), None
+            try:
+                return Client(self.scheduler), None
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise RuntimeError(
+                    f"cannot reach the Dask scheduler at {self.scheduler}: {exc}"
+                ) from None
         cluster = LocalCluster(
             n_workers=self.workers, threads_per_worker=1, processes=True,
             dashboard_address=None,
