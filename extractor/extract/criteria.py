@@ -370,8 +370,8 @@ class _UnitBuilder:
         ptext = _strip(prev.text)
         if is_note(text) and not cur.lines[-1].text.rstrip().endswith(("(", "-")):
             return False
-        if ptext.endswith(":"):
-            return False
+        if ptext.endswith(":") and not (text[:1].islower() and not _label(text)):
+            return False  # a lead-in ends; an inline list that runs on in lower case continues
         if cur.kind == "item" and cur.x0 is not None and line.x0 is not None:
             if line.x0 < cur.x0 - DEDENT_TOL:
                 return False
@@ -497,6 +497,19 @@ class _Level:
     style: str
     x0: float | None
     parent: _Node
+    xs: list[float] = field(default_factory=list)  # x0 of every item in the list
+
+    def fits(self, x0: float | None, label: str | None) -> bool:
+        """Whether an item at x0 lines up with this list (right-aligned labels such as
+        "vii." drift left, so the successor of the last label gets more room)."""
+        if x0 is None or self.x0 is None:
+            return True
+        xs = self.xs or [self.x0]
+        near = min(abs(x0 - x) for x in xs)
+        last = self.parent.children[-1].label if self.parent.children else None
+        if label is not None and last is not None and _successor(last, label, self.style):
+            return near <= 2.5 * SIBLING_TOL
+        return near <= SIBLING_TOL
 
 
 @dataclass(slots=True)
@@ -566,6 +579,10 @@ def _style(unit: Unit, stack: list[_Level]) -> str:
     return f"{kind}:{unit.form}"
 
 
+def _xs(x0: float | None) -> list[float]:
+    return [x0] if x0 is not None else []
+
+
 def _style_after(unit: Unit, prev_label: str, prev_style: str) -> str:
     """The style of an item that follows an item labelled `prev_label` of `prev_style`."""
     parent = _Node(None, None, None, children=[_Node(None, prev_label, prev_style)])
@@ -577,15 +594,17 @@ def _attach(block: _Block, unit: Unit) -> None:
     node = _Node(unit, unit.label, style)
     x0 = unit.x0
     if not block.stack:
-        block.stack.append(_Level(style, x0, block.root))
+        block.stack.append(_Level(style, x0, block.root, _xs(x0)))
         block.root.children.append(node)
         block.order.append(node)
         return
     for depth in range(len(block.stack) - 1, -1, -1):
         lv = block.stack[depth]
-        if lv.style == style and (x0 is None or lv.x0 is None or abs(x0 - lv.x0) <= SIBLING_TOL):
+        if lv.style == style and lv.fits(x0, unit.label):
             del block.stack[depth + 1:]
             lv.parent.children.append(node)
+            if x0 is not None:
+                lv.xs.append(x0)
             block.order.append(node)
             return
     top = block.stack[-1]
@@ -599,12 +618,13 @@ def _attach(block: _Block, unit: Unit) -> None:
                 lv.parent.children.append(node)
                 block.order.append(node)
                 return
-        del block.stack[1:]
-        block.stack[0].parent.children.append(node)
+        # left of every open list: a new top list (what stood before was an aside)
+        block.stack[:] = [_Level(style, x0, block.root, _xs(x0))]
+        block.root.children.append(node)
         block.order.append(node)
         return
     parent = top.parent.children[-1]
-    block.stack.append(_Level(style, x0, parent))
+    block.stack.append(_Level(style, x0, parent, _xs(x0)))
     parent.children.append(node)
     block.order.append(node)
 
