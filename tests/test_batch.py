@@ -3,8 +3,6 @@ crashes, JSONL output, the run report and the library iterator. Small synthetic 
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import pytest
 from extractor import __version__, batch, errors
 from extractor.engines import Failure
 from extractor.engines.local import InlineEngine, LocalEngine
+from tests.batch_helpers import die, fail, square, stubborn
 from tests.conftest import SEED_GUIDELINE, SEED_IMR
 
 SYNTHETIC_POLICY = """Clinical UM Guideline
@@ -211,25 +210,6 @@ def test_batch_work_page_limit_applies_to_text(tmp_path: Path) -> None:
 # --- engines: hard time limit, crashes -------------------------------------------------------
 
 
-def _square(n: int) -> int:
-    return n * n
-
-
-def _stubborn(seconds: float) -> str:
-    """Ignores the soft deadline (SIGALRM blocked), as code stuck in C would."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
-    time.sleep(seconds)
-    return "finished"
-
-
-def _die(code: int) -> None:
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
-def _raise(_: object) -> None:
-    raise ValueError("boom")
-
-
 # Engines running plain functions need no warmed-up pipeline in their workers.
 BARE = ()
 
@@ -237,7 +217,7 @@ BARE = ()
 def test_batch_local_engine_kills_a_stuck_item_and_goes_on() -> None:
     engine = LocalEngine(workers=1, timeout=0.5, preload=BARE)
     t0 = time.monotonic()
-    got = dict(engine.map(_stubborn, [30.0, 0.0]))
+    got = dict(engine.map(stubborn, [30.0, 0.0]))
     assert time.monotonic() - t0 < 10
     assert isinstance(got[30.0], Failure) and got[30.0].kind == "timeout"
     assert got[0.0] == "finished"  # a fresh worker took the next item
@@ -245,21 +225,21 @@ def test_batch_local_engine_kills_a_stuck_item_and_goes_on() -> None:
 
 def test_batch_local_engine_reports_a_dead_worker_and_goes_on() -> None:
     engine = LocalEngine(workers=2, timeout=None, preload=BARE)
-    got = list(LocalEngine(workers=1, timeout=None, preload=BARE).map(_die, [1]))
+    got = list(LocalEngine(workers=1, timeout=None, preload=BARE).map(die, [1]))
     assert got[0][1].kind == "crash" and "SIGKILL" in got[0][1].message
-    assert sorted(v for _, v in engine.map(_square, range(6))) == [0, 1, 4, 9, 16, 25]
+    assert sorted(v for _, v in engine.map(square, range(6))) == [0, 1, 4, 9, 16, 25]
 
 
 def test_batch_engines_report_exceptions_as_failures() -> None:
     for engine in (InlineEngine(), LocalEngine(workers=1, timeout=None, preload=BARE)):
-        [(item, outcome)] = list(engine.map(_raise, ["x"]))
+        [(item, outcome)] = list(engine.map(fail, ["x"]))
         assert isinstance(outcome, Failure) and outcome.kind == "error"
         assert "ValueError: boom" in outcome.message
 
 
 def test_batch_local_engine_recycles_workers_after_max_calls() -> None:
     engine = LocalEngine(1, None, max_calls=2, preload=BARE)
-    got = sorted(v for _, v in engine.map(_square, range(5)))
+    got = sorted(v for _, v in engine.map(square, range(5)))
     assert got == [0, 1, 4, 9, 16]
 
 

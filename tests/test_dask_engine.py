@@ -74,8 +74,8 @@ def test_dask_engine_outputs_equal_local_engine(tmp_path: Path, cluster) -> None
 
 def test_dask_engine_stops_a_stuck_document(tmp_path: Path, cluster) -> None:
     from extractor.engines.distributed import DaskEngine
-    from tests.test_batch import _stubborn
+    from tests.batch_helpers import stubborn
 
     engine = DaskEngine(cluster.scheduler_address, 1, timeout=0.5)
-    got = dict(engine.map(_stubborn, [30.0]))
+    got = dict(engine.map(stubborn, [30.0]))
     assert got[30.0].kind == "timeout"
