@@ -94,7 +94,7 @@ def _check_pages(n_pages: int, limits: Limits) -> None:
 
 
 # Bump when ingestion output changes, so that cached RawDocuments are not reused.
-INGEST_VERSION = "1"
+INGEST_VERSION = "2"
 
 
 def _cache_file(sha: str) -> Path | None:

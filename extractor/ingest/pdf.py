@@ -181,8 +181,26 @@ def _line_font(chars: list[dict[str, Any]]) -> tuple[float | None, bool]:
     if not visible:
         return None, False
     size = statistics.median(float(c.get("size") or 0.0) for c in visible)
-    bold = sum(1 for c in visible if "bold" in str(c.get("fontname", "")).lower())
+    bold = sum(1 for c in visible if _emphasised(c))
     return round(size, 1), bold * 2 > len(visible)
+
+
+_HEAVY = ("bold", "black", "heavy", "semibold", "demi")
+
+
+def _emphasised(char: dict[str, Any]) -> bool:
+    """Bold by font name, or set in colour (publishers that mark headings by colour alone)."""
+    name = str(char.get("fontname", "")).lower()
+    if any(w in name for w in _HEAVY):
+        return True
+    colour = char.get("non_stroking_color")
+    if isinstance(colour, (tuple, list)) and len(colour) == 3:
+        try:
+            values = [float(v) for v in colour]
+        except (TypeError, ValueError):
+            return False
+        return max(values) - min(values) > 0.25  # chromatic, not black or grey
+    return False
 
 
 def read_pdf(

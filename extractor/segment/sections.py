@@ -144,6 +144,23 @@ def _same_style(line: Line, style: tuple[float, bool]) -> bool:
     return line.size is not None and abs(line.size - style[0]) <= 0.6 and line.bold == style[1]
 
 
+def _unknown_headings_plausible(
+    lines: list[Line], lex: Lexicon, style: tuple[float, bool] | None
+) -> bool:
+    """Lines in heading type that the vocabulary does not know are headings only while they
+    are not far more common than known ones (else the type also sets table cells, labels...)."""
+    if style is None:
+        return False
+    known = unknown = 0
+    for ln in lines:
+        if _same_style(ln, style):
+            if lex.top(ln.text):
+                known += 1
+            elif _looks_like_title(ln.text):
+                unknown += 1
+    return unknown <= 2 * known + 4
+
+
 def _numbered_headings(
     lines: list[Line], lex: Lexicon, style: tuple[float, bool] | None
 ) -> bool:
@@ -181,6 +198,10 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
     toc_page = 0
     right = max((ln.x1 for ln in lines if ln.x1 is not None), default=None)
     numbered = _numbered_headings(lines, lex, style)
+    others_ok = _unknown_headings_plausible(lines, lex, style)
+    # a heading that recurs ("Rationale" under every topic) labels subsections
+    counts = Counter(lex.key(ln.text) for ln in lines if lex.top(ln.text))
+    recurring = {k for k, n in counts.items() if n >= 3}
 
     def open_section(kind: str, line: Line, level: int, parent: int | None) -> SectionNode:
         node = SectionNode(len(sections), kind, line.text.rstrip(": "), line, level, parent,
@@ -207,12 +228,15 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
             kind = None  # in smaller type than the document's headings: a subheading
         if (
             kind is None
+            and others_ok
             and style is not None
             and _same_style(line, style)
             and _looks_like_title(line.text)
             and top is not None
         ):
             kind = "other"
+        if kind and top is not None and lex.key(line.text) in recurring:
+            kind = None
         if kind and numbered and not _NUMBERING.match(line.text):
             kind = None  # where headings are numbered (I., II.), an unnumbered one is nested
         if kind and right is not None and line.x0 is not None and line.x1 is not None:
