@@ -323,6 +323,29 @@ def is_skipped(text: str) -> bool:
     return any(p.match(text, timeout=_TIMEOUT) for p in _rules().skips)
 
 
+_SMALL_WORDS = frozenset({"a", "an", "and", "or", "of", "the", "to", "in", "for", "with", "by",
+                          "on", "at", "from", "without", "vs", "+/-"})
+# product and laboratory names (a PLA code's proprietary name line) are Title Case too
+_PRODUCT = regex.compile(r"[®™]|\b(?:Inc|LLC|Ltd|Corp|Laborator(?:y|ies)|Labs?|Diagnostics)\b")
+
+
+def _is_category_line(text: str) -> bool:
+    """A short Title Case line with no final punctuation ("Arthroscopy, Surgical, Hip").
+
+    Used only without PDF geometry, where a table's category sub-headings cannot be told
+    from a wrapped description by their position.
+    """
+    if text[:1] in "[(":
+        return False  # a bracketed qualifier goes with its code
+    words = [w.strip(",;()[]") for w in text.split()]
+    words = [w for w in words if w and w.lower() not in _SMALL_WORDS]
+    if not words or len(words) > 8 or text.endswith((",", ";", ".", "-", ":")):
+        return False
+    if _PRODUCT.search(text):
+        return False
+    return all(w[:1].isupper() or not w[:1].isalpha() for w in words) and text[:1].isupper()
+
+
 def _join(desc: str | None, more: str) -> str:
     if not desc:
         return more
@@ -375,7 +398,6 @@ class _State:
     row: list[_Entry] = field(default_factory=list)  # entries of the row being read
     row_line: Line | None = None
     dangling: bool = False  # the code cell of the current row goes on
-    comma: bool = False  # ... because it ended with a comma (a list goes on)
     pending_end: bool = False  # the cell ended with a dash: the next code closes a range
     code_x0: float | None = None  # PDF: x of the code column of the current table
     dated: bool = False  # the column header names dates ("Date Added", "Last Review")
@@ -393,7 +415,6 @@ class _State:
         self.row = []
         self.row_line = None
         self.dangling = False
-        self.comma = False
         self.pending_end = False
 
     def close(self) -> None:
@@ -416,7 +437,38 @@ class _State:
         return t
 
 
-def _section_lines(ctx: Context) -> Iterator[tuple[Line, bool, bool, bool]]:
+def _section_lines(ctx: Context) -> Iterator[tuple[Line, bool, bool, bool, bool]]:
+    """(line, is_heading, opens a top-level section, inside a coding section, recovered).
+
+    Between two kept lines, removed raw lines that read as a system header or a code row
+    are given back, flagged `recovered` (see `_recoverable`).
+    """
+    prev: tuple[Line, bool] | None = None
+    for line, is_heading, top, in_coding in _kept_lines(ctx):
+        if prev is not None and line.index - prev[0].index > 1:
+            for lost in ctx.raw.lines[prev[0].index + 1 : line.index]:
+                if _recoverable(lost.text):
+                    yield lost, False, False, prev[1], True
+        prev = (line, in_coding)
+        yield line, is_heading, top, in_coding, False
+
+
+def _recoverable(text: str) -> bool:
+    """A removed line worth giving back: a system header or a code row with a description.
+
+    Boilerplate removal may take a table's header, even its rows, together with a notice
+    ("CPT® is a registered trademark ..." followed by "HCPCS Code Description"); without
+    the header the rows below would land in the previous system's table.
+    """
+    text = _norm(text)
+    header = read_header(text)
+    if header is not None and header.systems:
+        return True
+    row = read_row(text)
+    return row is not None and bool(row.codes) and row.description is not None
+
+
+def _kept_lines(ctx: Context) -> Iterator[tuple[Line, bool, bool, bool]]:
     """(line, is_heading, opens a top-level section, inside a coding section)."""
     kinds = {s.id: s.kind for s in ctx.sections}
     parents = {s.id: s.parent for s in ctx.sections}
@@ -428,21 +480,13 @@ def _section_lines(ctx: Context) -> Iterator[tuple[Line, bool, bool, bool]]:
             node_id = parents.get(node_id)
         return False
 
-    prev: Line | None = None
     chain = False
     for line in ctx.front:  # text before the first heading (all of it when none was found)
-        for lost in _removed_headers(ctx, prev, line):
-            yield lost, False, False, False
-        prev = line
         yield line, False, False, False
     for s in ctx.sections:
-        if s.heading_line is not None:
-            prev = s.heading_line
         if s.kind in SKIP_KINDS or (s.parent is not None and kinds.get(s.parent) in SKIP_KINDS):
             if s.heading_line is not None:
                 yield s.heading_line, True, True, False  # ends any table
-            if s.lines:
-                prev = s.lines[-1]
             chain = False
             continue
         # a section the segmenter opened at a group or header line inside a code listing
@@ -454,29 +498,7 @@ def _section_lines(ctx: Context) -> Iterator[tuple[Line, bool, bool, bool]]:
         if s.heading_line is not None:
             yield s.heading_line, True, s.level == 1, in_coding
         for line in s.lines:
-            for lost in _removed_headers(ctx, prev, line):
-                yield lost, False, False, in_coding
-            prev = line
             yield line, False, False, in_coding
-        if s.lines:
-            prev = s.lines[-1]
-
-
-def _removed_headers(ctx: Context, prev: Line | None, line: Line) -> list[Line]:
-    """System headers among the raw lines removed between two kept lines.
-
-    Boilerplate removal may take a table's system header together with the notice above it
-    ("CPT® is a registered trademark ..." followed by "HCPCS Code Description"); without the
-    header the rows below would land in the previous system's table.
-    """
-    if prev is None or line.index - prev.index <= 1 or prev.index >= line.index:
-        return []
-    out: list[Line] = []
-    for raw_line in ctx.raw.lines[prev.index + 1 : line.index]:
-        header = read_header(_norm(raw_line.text))
-        if header is not None and header.systems:
-            out.append(raw_line)
-    return out
 
 
 def _table_line(text: str) -> bool:
@@ -510,10 +532,17 @@ class _Reader:
         self.st = _State(not_covered=nc)
 
     # one line -------------------------------------------------------------------------------
-    def feed(self, line: Line, is_heading: bool, top: bool, in_coding: bool) -> None:
+    def feed(self, line: Line, is_heading: bool, top: bool, in_coding: bool,
+             recovered: bool = False) -> None:
         st = self.st
         text = _norm(line.text)
         if not text:
+            return
+        if recovered:  # a header or row the boilerplate removal took: nothing else
+            st.coding = in_coding
+            if not self._row(line, text):
+                self._header_or_group(line, text)
+            st.end_row()  # what went on with it was removed with it
             return
         if is_heading and not in_coding and top:
             st.close()
@@ -554,10 +583,10 @@ class _Reader:
         """Lines that go on with a wrapped code cell.
 
         Code-only lines ("C7B.1, C76.0 -", "C86.61,") extend the cell; a line that opens
-        with codes and goes on with lower-case text continues both columns of a two-column
-        wrap ("C24.1, C25.0 - esophagus, stomach, ..."), as does any line after a cell that
-        ended with a comma. A line such as "81402 - Other test" after "81401 - Test" is a
-        new row: its own description starts a new sentence.
+        with codes and goes on with lower-case or bracketed text continues both columns of a
+        two-column wrap ("C24.1, C25.0 - esophagus, stomach, ..."), as does a line opening
+        with the dash of a range ("- C43.9, C48.0 pancreas"). A line such as "81402 - Other
+        test" after "81401 - Test" is a new row: its own description starts a new sentence.
         """
         st = self.st
         if not st.row:
@@ -572,7 +601,7 @@ class _Reader:
         if row is None:
             return False
         if row.description is not None and not (
-            st.comma or lead_dash or row.description[:1].islower() or row.description[:1] in "[("
+            lead_dash or row.description[:1].islower() or row.description[:1] in "[("
         ):
             return False
         pending = st.pending_end or lead_dash is not None
@@ -599,7 +628,6 @@ class _Reader:
         """Remember how the code cell of `row` ended (see `_continue_cell`)."""
         st = self.st
         st.dangling = row.dangling
-        st.comma = row.dangle == ","
         st.pending_end = row.dangle == "-"
 
     def _row(self, line: Line, text: str) -> bool:
@@ -715,6 +743,8 @@ class _Reader:
                 return False  # other type: a footnote
             if line.bold and not first.bold:
                 return False  # a bold sub-heading
+        elif _is_category_line(text):
+            return False  # plain text: a Title Case category line between rows
         desc = st.row[-1].description or ""
         if desc.endswith(".") and text[:1].isupper() and len(text.split()) > 12:
             return False  # a new sentence of prose after a finished description
@@ -727,7 +757,6 @@ class _Reader:
             e.last = line
             e.table.touch(line)
         st.dangling = False
-        st.comma = False
         st.pending_end = False
 
     def _maybe_unparsed(self, line: Line, text: str) -> None:
@@ -764,6 +793,6 @@ class _Reader:
 
 def extract(ctx: Context) -> list[CodeTable]:
     reader = _Reader(ctx)
-    for line, is_heading, top, in_coding in _section_lines(ctx):
-        reader.feed(line, is_heading, top, in_coding)
+    for line, is_heading, top, in_coding, recovered in _section_lines(ctx):
+        reader.feed(line, is_heading, top, in_coding, recovered)
     return reader.tables()

@@ -207,6 +207,69 @@ def test_codes_ungrouped_tables_are_unspecified() -> None:
     )
 
 
+def test_codes_text_category_lines_are_not_descriptions() -> None:
+    text = UHC_STYLE.replace("29999 Unlisted", "Unlisted Procedures, Gizmo\n29999 Unlisted")
+    tables, _ = _run(text)
+    assert tables[0].entries[0].description == (
+        "Arthroscopy, gizmo, diagnostic with or without biopsy (separate procedure)"
+    )
+
+
+def test_codes_labelled_code_list() -> None:
+    text = """Gizmo Transplant
+
+Coding
+
+CPT Codes 38204, 38205, 38206,
+38207, 38208
+HCPCS Codes S2140, S2142
+
+Rationale
+
+Nothing here.
+"""
+    tables, _ = _run(text)
+    assert _rows(tables) == [("unspecified", "CPT", c, None)
+                             for c in ("38204", "38205", "38206", "38207", "38208")] + [
+        ("unspecified", "HCPCS", "S2140", None), ("unspecified", "HCPCS", "S2142", None)]
+
+
+def test_codes_two_column_wrap_of_codes_and_description() -> None:
+    text = AETNA_STYLE.replace(
+        "Q90.0 - Q90.9 Down syndrome",
+        "D00.00 - Carcinoma in situ of the lip, oral cavity,\nD01.3, D02.0 esophagus, stomach "
+        "and colon\n- D02.4, [major glands not covered]\nQ90.0 - Q90.9 Down syndrome",
+    )
+    tables, _ = _run(text)
+    icd = next(t for t in tables if t.system == "ICD-10-CM")
+    got = {(e.code, e.code_end): e.description for e in icd.entries}
+    want = "Carcinoma in situ of the lip, oral cavity, esophagus, stomach and colon " \
+        "[major glands not covered]"
+    assert got[("D00.00", "D01.3")] == want and got[("D02.0", "D02.4")] == want
+    assert got[("Q90.0", "Q90.9")] == "Down syndrome"
+
+
+def test_codes_date_columns_left_out_of_descriptions() -> None:
+    text = """Gizmo Exclusions
+
+Coverage Exclusions
+
+The following services are considered experimental, investigational, or unproven:
+Code Description Date Added Last Review
+0001M Infectious disease, six assays, 4/11/2017 10/11/2017
+prognostic algorithm reported as scores
+
+Definitions
+
+None.
+"""
+    tables, _ = _run(text)
+    assert _rows(tables) == [("investigational_not_medically_necessary", "CPT", "0001M", None)]
+    assert tables[0].entries[0].description == (
+        "Infectious disease, six assays, prognostic algorithm reported as scores"
+    )
+
+
 def test_codes_invalid_code_keeps_row_with_issue() -> None:
     text = ANTHEM_STYLE.replace("R61 Generalized hyperhidrosis", "R61.99 A code that is not one")
     tables, ctx = _run(text)
