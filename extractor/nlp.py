@@ -29,18 +29,17 @@ _NO_START = frozenset(")]}%,;:")
 
 def _no_false_starts(doc: Any) -> Any:
     """Rule 2: undo sentence starts the sentencizer put before continuation tokens."""
-    for tok in doc[1:]:
-        if not tok.is_sent_start:
-            continue
-        text = tok.text
-        first = text[:1]
-        prev = doc[tok.i - 1]
+    starts = doc.to_array("SENT_START")  # vectorised: only the few starts are visited
+    for i in (starts == 1).nonzero()[0][1:]:
+        tok = doc[int(i)]
+        first = tok.text[:1]
+        prev = doc[int(i) - 1].text
         if (
             first.islower()
             or first.isdigit()
             or first in _NO_START
-            or (first == "(" and prev.text in {".", "al."})
-            or prev.text in {"al.", "e.g.", "i.e.", "vs.", "cf."}
+            or (first == "(" and prev in {".", "al."})
+            or prev in {"al.", "e.g.", "i.e.", "vs.", "cf."}
         ):
             tok.is_sent_start = False
     return doc
@@ -57,7 +56,7 @@ def pipeline() -> Any:
         Language.component("citation_sentence_rules", func=_no_false_starts)
     nlp = spacy.blank("en")
     for abbr in _ABBREVIATIONS:
-        nlp.tokenizer.add_special_case(abbr, [{ORTH: abbr}])
+        nlp.tokenizer.add_special_case(abbr, [{ORTH: abbr}])  # type: ignore[union-attr]
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("citation_sentence_rules", after="sentencizer")
     return nlp
@@ -65,16 +64,21 @@ def pipeline() -> Any:
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences of `text` (white space at the edges excluded)."""
-    if not text.strip():
-        return []
-    doc = pipeline()(text)
-    out: list[tuple[int, int]] = []
-    for sent in doc.sents:
-        start, end = sent.start_char, sent.end_char
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            out.append((start, end))
+    return sentence_spans_many([text])[0]
+
+
+def sentence_spans_many(texts: list[str]) -> list[list[tuple[int, int]]]:
+    """`sentence_spans` for several texts in one pass of the pipeline (less per-call cost)."""
+    out: list[list[tuple[int, int]]] = []
+    for text, doc in zip(texts, pipeline().pipe(texts), strict=True):
+        spans: list[tuple[int, int]] = []
+        for sent in doc.sents:
+            start, end = sent.start_char, sent.end_char
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if end > start:
+                spans.append((start, end))
+        out.append(spans)
     return out

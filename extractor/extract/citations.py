@@ -49,6 +49,7 @@ In-text citations
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
@@ -904,20 +905,62 @@ def _plausible(c: _Found, ref_names: set[str]) -> bool:
     return any(author == n or fuzz.ratio(author, n) >= 85 for n in ref_names)
 
 
-def _sentence(
-    text: str, start: int, para_starts: list[int], cache_: dict[int, list[tuple[int, int]]]
-) -> tuple[int, int] | None:
-    from extractor.nlp import sentence_spans
+_SENT_BREAK = regex.compile(
+    r"(?<!\b(?:al|e\.g|i\.e|vs|cf|Fig|No|Dr|St|[\p{Lu}]))[.!?][\"”’)]?\s+(?=[\p{Lu}“\"(])"
+)
 
-    k = bisect_right(para_starts, start) - 1
-    p0 = para_starts[k]
-    p1 = para_starts[k + 1] - 1 if k + 1 < len(para_starts) else len(text)
-    if p0 not in cache_:
-        cache_[p0] = [(p0 + s, p0 + e) for s, e in sentence_spans(text[p0:p1])]
-    for s, e in cache_[p0]:
-        if s <= start < e:
-            return (s, e)
-    return None
+
+def _clause_start(text: str, pos: int, floor: int) -> int:
+    """A cheap lower bound for the start of the sentence holding `pos`, used only to limit
+    how far back heuristic 8 looks (the reported sentence comes from spaCy)."""
+    last = floor
+    for m in _SENT_BREAK.finditer(text, floor, pos):
+        last = m.end()
+    return last
+
+
+def _window(text: str, p0: int, p1: int, lo: int, hi: int) -> tuple[int, int]:
+    """The stretch of a paragraph spaCy must read to find the sentences around [lo, hi): two
+    candidate breaks before and after, so a false candidate ("U.S. Food") cannot cut one short."""
+    before = [m.end() for m in _SENT_BREAK.finditer(text, p0, lo)]
+    start = before[-2] if len(before) >= 2 else p0
+    after = [m.end() for m in itertools.islice(_SENT_BREAK.finditer(text, hi, p1), 2)]
+    stop = after[-1] if len(after) == 2 else p1
+    return start, stop
+
+
+def _sentences(found: list[tuple[_Found, SectionNode]]) -> list[tuple[int, int] | None]:
+    """Heuristic 11: the spaCy sentence holding each citation, in one pipeline pass over the
+    stretches of the paragraphs that hold citations."""
+    from extractor.nlp import sentence_spans_many
+
+    groups: dict[tuple[int, int], list[int]] = {}  # (node id, paragraph start) -> found idx
+    bounds: dict[int, list[int]] = {}
+    for i, (c, node) in enumerate(found):
+        starts = bounds.setdefault(node.id, _paragraph_bounds(node.textmap.text))
+        groups.setdefault((node.id, starts[bisect_right(starts, c.start) - 1]), []).append(i)
+    texts: list[str] = []
+    origin: list[int] = []
+    members: list[list[int]] = []
+    for (nid, p0), idx in groups.items():
+        node = found[idx[0]][1]
+        text = node.textmap.text
+        starts = bounds[nid]
+        k = bisect_right(starts, p0) - 1
+        p1 = starts[k + 1] - 1 if k + 1 < len(starts) else len(text)
+        lo = min(found[i][0].start for i in idx)
+        hi = max(found[i][0].end for i in idx)
+        w0, w1 = _window(text, p0, p1, lo, hi)
+        texts.append(text[w0:w1])
+        origin.append(w0)
+        members.append(idx)
+    out: list[tuple[int, int] | None] = [None] * len(found)
+    for spans, w0, idx in zip(sentence_spans_many(texts) if texts else [], origin, members,
+                              strict=True):
+        for i in idx:
+            at = found[i][0].start - w0
+            out[i] = next(((w0 + s, w0 + e) for s, e in spans if s <= at < e), None)
+    return out
 
 
 def extract_citations(ctx: Context, references: list[Reference]) -> list[Citation]:
@@ -926,42 +969,36 @@ def extract_citations(ctx: Context, references: list[Reference]) -> list[Citatio
     for ref in references:
         ref_names.update(fold(a) for a in ref.authors[:1])
         ref_names.update(fold(a.split()[-1]) for a in ref.authors[:1] if a.split())
-    found: list[tuple[_Found, SectionNode, tuple[int, int] | None]] = []
+    found: list[tuple[_Found, SectionNode]] = []
     for node in ctx.sections:
         if node.kind in _SKIP_KINDS or not node.lines:
             continue
-        tm = node.textmap
-        text = tm.text
+        text = node.textmap.text
         if not _HAS_YEAR.search(text):
             continue
         para_starts = _paragraph_bounds(text)
-        sent_cache: dict[int, list[tuple[int, int]]] = {}
+        items: list[_Found] = []
         for m in _PAREN.finditer(text):
             if not _HAS_YEAR.search(m.group(1)):
                 continue
             if _YEARS_ONLY.match(m.group(1)):
-                sent = _sentence(text, m.start(), para_starts, sent_cache)
-                items = _narrative(text, m, sent[0] if sent else 0, acronyms)
+                floor = para_starts[bisect_right(para_starts, m.start()) - 1]
+                items += _narrative(text, m, _clause_start(text, m.start(), floor), acronyms)
             else:
-                items = _parenthetical(text, m, acronyms, ref_names)
-                sent = _sentence(text, m.start(), para_starts, sent_cache) if items else None
-            for c in items:
-                if _plausible(c, ref_names):
-                    found.append((c, node, sent))
-        for c in _in_year_forms(text):
-            if _plausible(c, ref_names):
-                found.append((c, node, _sentence(text, c.start, para_starts, sent_cache)))
-    pairs = [(c, i) for i, (c, _, _) in enumerate(found)]
-    links = _link(pairs, references)
+                items += _parenthetical(text, m, acronyms, ref_names)
+        items += _in_year_forms(text)
+        items.sort(key=lambda c: c.start)
+        found += [(c, node) for c in items if _plausible(c, ref_names)]
+    links = _link([(c, i) for i, (c, _) in enumerate(found)], references)
+    sentences = _sentences(found)
     out: list[Citation] = []
-    for pos, (c, node, sent) in enumerate(found):
+    for pos, ((c, node), sent) in enumerate(zip(found, sentences, strict=True)):
         tm = node.textmap
         text = tm.text
-        span = tm.source_span(c.start, c.end)
         out.append(
             Citation(
-                authors=c.authors, year=c.year, text=text[c.start:c.end], span=span,
-                page=tm.page(c.start), section=node.id,
+                authors=c.authors, year=c.year, text=text[c.start:c.end],
+                span=tm.source_span(c.start, c.end), page=tm.page(c.start), section=node.id,
                 sentence=text[sent[0]:sent[1]] if sent else None, reference=links.get(pos),
             )
         )
