@@ -41,6 +41,7 @@ one program (rules/imr.toml names them). The heuristics, in order:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -112,7 +113,7 @@ def _label_patterns(labels: list[str], value: str) -> list[str]:
 def _rules() -> _Rules:
     data = load("imr")
     date_src = data["date"]
-    date = regex.compile(date_src, _FLAGS)
+    date_re = regex.compile(date_src, _FLAGS)
     layouts = [
         (lay["id"], _cl(lay.get("all", []), date_src), _cl(lay.get("any", []), date_src))
         for lay in data.get("layout", [])
@@ -179,7 +180,7 @@ def _rules() -> _Rules:
         "g_names": _cl(gl["names"]["patterns"], date_src),
     }
     return _Rules(
-        date=date,
+        date=date_re,
         layouts=layouts,
         running=_cl(data["furniture"]["running"], date_src),
         line_rules=line_rules,
@@ -225,13 +226,14 @@ def iso_date(text: str) -> str | None:
         if len(m[3]) == 2:
             year += 2000 if year <= 40 else 1900
     else:
-        m = regex.fullmatch(r"([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})", t)
+        m = regex.fullmatch(r"\b([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})", t)
         if not m or m[1].lower() not in _MONTHS:
             return None
         month, day, year = _MONTHS[m[1].lower()], int(m[2]), int(m[3])
-    if not (1 <= month <= 12 and 1 <= day <= 31 and 1900 <= year <= 2100):
+    try:
+        return date(year, month, day).isoformat() if 1900 <= year <= 2100 else None
+    except ValueError:
         return None
-    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 # --- lines and regions -------------------------------------------------------------------------
@@ -279,9 +281,15 @@ def _regions(lines: list[Line]) -> list[_Region]:
 
 def _join(lines: list[Line]) -> str:
     """Lines joined with spaces; a word broken by a hyphen at a line end joins as is."""
+    return _join_texts([line.text for line in lines])
+
+
+def _join_texts(texts: list[str]) -> str:
     out = ""
-    for line in lines:
-        text = line.text.strip()
+    for text in texts:
+        text = text.strip()
+        if not text:
+            continue
         if not out:
             out = text
         elif out.endswith("-") and len(out) > 1 and out[-2].isalpha():
@@ -337,7 +345,7 @@ def _metadata(text: str, header: str, layout: str | None) -> ImrMetadata:
 
 
 def _split_list(value: str) -> list[str]:
-    parts = regex.split(r"\s*(?:,|;|\band\b(?!\s*/)|\s/\s)\s*", value)
+    parts = regex.split(r",|;|\band\b(?!\s*/)|(?<=\s)/(?=\s)", value)
     return [p.strip(" .:") for p in parts if p.strip(" .:")]
 
 
@@ -412,7 +420,7 @@ def _reviewer(lines: list[Line], regions: list[_Region]) -> Reviewer:
 def _split_list_keep_and(value: str) -> list[str]:
     """Specialties split at commas and semicolons only: "Physical Medicine and Rehabilitation"
     is one specialty."""
-    parts = regex.split(r"\s*[,;]\s*", clean_space(value))
+    parts = regex.split(r"[,;]", clean_space(value))
     return [p.strip(" .:") for p in parts if p.strip(" .:")]
 
 
@@ -546,6 +554,14 @@ def _label(text: str) -> tuple[str, str] | None:
     return None
 
 
+def _outcome_split(text: str) -> tuple[str, str] | None:
+    """'MRI of the knee: Upheld' -> ('MRI of the knee', 'Upheld')."""
+    m = _rules().compiled["outcome_line"].search(text, timeout=_T)
+    if not m or not text[: m.start()].strip():
+        return None
+    return text[: m.start()].strip(), m["out"]
+
+
 def _outcome_word(word: str) -> str | None:
     dc = _rules().raw["decision"]
     w = word.lower()
@@ -588,9 +604,7 @@ def _split_parts(block: list[Line]) -> dict[str, str]:
     if not parts and block:
         return {"rationale": _join(block)}
     for kind, body in parts.items():
-        first = firsts[kind]
-        joined = _join(body)
-        out[kind] = clean_space(f"{first} {joined}") if first else joined
+        out[kind] = _join_texts([firsts[kind]] + [ln.text for ln in body])
     return out
 
 
@@ -654,11 +668,9 @@ def _labelled_items(lines: list[Line], start: int, end: int, thr: int) -> list[_
         if c["outcome_word"].fullmatch(t, timeout=_T):
             if i > start and not _label(lines[i - 1].text):
                 anchors.append(i)
-        elif c["outcome_line"].fullmatch(t, timeout=_T) and (followed or not nxt):
+        elif _outcome_split(t) and (followed or not nxt):
             anchors.append(i)
-        elif c["outcome_line"].fullmatch(t, timeout=_T) and (
-            c["outcome_line"].fullmatch(nxt, timeout=_T) or lines[i + 1].gap_before >= thr
-        ):
+        elif _outcome_split(t) and (_outcome_split(nxt) or lines[i + 1].gap_before >= thr):
             anchors.append(i)
     # items listed without outcomes: each first label of a block closes one
     by_label = False
@@ -693,9 +705,9 @@ def _labelled_items(lines: list[Line], start: int, end: int, thr: int) -> list[_
                 request = _clean_request(_join(lines[s:a]))
                 outcome = _outcome_word(word["out"])
             else:
-                m = c["outcome_line"].fullmatch(head, timeout=_T)
-                request = _clean_request(m["req"]) if m else _clean_request(head)
-                outcome = _outcome_word(m["out"]) if m else None
+                split = _outcome_split(head)
+                request = _clean_request(split[0] if split else head)
+                outcome = _outcome_word(split[1]) if split else None
         parts = _split_parts(lines[a + 1 : stop])
         if outcome is None:
             outcome = _outcome_from_text(parts.get("rationale", ""))
@@ -832,8 +844,8 @@ def _pages(text: str) -> list[str]:
     c = _rules().compiled
     out: list[str] = []
     for m in c["g_pages"].finditer(text, timeout=_T):
-        for p in regex.split(r"\s*(?:,|and|&)\s*", m["v"]):
-            p = regex.sub(r"\s*[-–]\s*", "-", p.strip())
+        for p in regex.split(r",|\band\b|&", m["v"]):
+            p = regex.sub(r"(?<=\d)\s*[-–]\s*(?=\d)", "-", p.strip())
             if p and p not in out:
                 out.append(p)
     return out
