@@ -75,7 +75,9 @@ _SENTENCE_END = regex.compile(r"[.:!?][\"'”’)\]]?$")
 _TERMINATOR = regex.compile(r"[.;,:][\"'”’)\]]?$")
 _NUMBERING = regex.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])[.)]\s+")
 _TRAILING = regex.compile(r"[\s:.\-–]+$")
-_CONNECTOR_TAIL = regex.compile(r"(?:[;,]\s*|\s+)(and/or|and|or|plus)\s*$|^(and/or|and|or|plus)\s*$", regex.I)
+_CONNECTOR_TAIL = regex.compile(
+    r"(?:[;,]\s*|\s+)(and/or|and|or|plus)\s*$|^(and/or|and|or|plus)\s*$", regex.I
+)
 _SEPARATOR_TAIL = regex.compile(r"\s*[;,]\s*$")
 # white space, private-use glyphs (a font's bullets and spaces) and zero-width characters
 _EDGE = regex.compile(r"^[\s\u200b-\u200d\ufeff]+|[\s\p{Co}\u200b-\u200d\ufeff]+$")
@@ -97,6 +99,7 @@ class _Rules:
     connectors: dict[str, str]
     hard_off: frozenset[str]
     skip_headings: frozenset[str]
+    soft_only: frozenset[str]
     on_patterns: tuple[regex.Pattern[str], ...]
 
 
@@ -109,10 +112,18 @@ def _rules() -> _Rules:
         (item["status"], int(item.get("order", 9)), pat)
         for item, (_, pat) in zip(data["status"], status_pats, strict=True)
     ]
-    head_pats = compile_all("criteria.heading", data["heading"], allowed={"id", "status", "pattern"})
-    heading = [(item["status"], pat) for item, (_, pat) in zip(data["heading"], head_pats, strict=True)]
+    head_pats = compile_all(
+        "criteria.heading", data["heading"], allowed={"id", "status", "pattern"}
+    )
+    heading = [
+        (item["status"], pat)
+        for item, (_, pat) in zip(data["heading"], head_pats, strict=True)
+    ]
     op_pats = compile_all("criteria.op", data["op"], allowed={"id", "op", "min", "pattern"})
-    ops = [(item["op"], item.get("min"), pat) for item, (_, pat) in zip(data["op"], op_pats, strict=True)]
+    ops = [
+        (item["op"], item.get("min"), pat)
+        for item, (_, pat) in zip(data["op"], op_pats, strict=True)
+    ]
     words = data["words"]
     return _Rules(
         status=status,
@@ -123,7 +134,10 @@ def _rules() -> _Rules:
         connectors={k.lower(): v for k, v in words["connectors"].items()},
         hard_off=frozenset(data["region"]["hard_off"]),
         skip_headings=frozenset(fold(h) for h in data["region"]["skip_headings"]),
-        on_patterns=tuple(regex.compile(p, regex.I | regex.V1) for p in data["region"]["on_patterns"]),
+        soft_only=frozenset(data["region"]["closed_even_when_permissive"]),
+        on_patterns=tuple(
+            regex.compile(p, regex.I | regex.V1) for p in data["region"]["on_patterns"]
+        ),
     )
 
 
@@ -141,8 +155,11 @@ def _strip(text: str) -> str:
     return _EDGE.sub("", text)
 
 
+_TAIL_SPACE = regex.compile(r"[\s\p{Co}\u200b-\u200d\ufeff]+$")
+
+
 def _rstrip_len(text: str) -> int:
-    m = regex.search(r"[\s\p{Co}\u200b-\u200d\ufeff]+$", text)
+    m = _TAIL_SPACE.search(text)
     return m.start() if m else len(text)
 
 
@@ -205,7 +222,10 @@ def _number(word: str) -> int | None:
 def is_note(text: str) -> bool:
     low = text.lower().lstrip()
     for p in _rules().notes:
-        if low.startswith(p) and (not p[-1].isalpha() or len(low) == len(p) or not low[len(p)].isalpha()):
+        if not low.startswith(p):
+            continue
+        # "note" but not "notable": a word prefix must end at a word boundary
+        if not p[-1].isalpha() or len(low) == len(p) or not low[len(p)].isalpha():
             return True
     return False
 
@@ -294,7 +314,7 @@ def _region(entries: list[_Entry], permissive: bool = False) -> list[bool]:
             kind = "clinical_indications"
         if key in rules.skip_headings:
             kind, e.heading = "skip", True
-        if permissive and kind is not None and kind not in rules.hard_off:
+        if permissive and kind is not None and kind not in rules.hard_off | rules.soft_only:
             kind = "clinical_indications"
         if kind == "clinical_indications":
             on, locked = True, False
@@ -443,7 +463,8 @@ class _UnitBuilder:
             return False
         if not cur.last_text.endswith((".", "!", "?")) and cur.kind != "heading":
             return False
-        if line.x0 is not None and self.margin_x0 is not None and line.x0 > self.margin_x0 + DEDENT_TOL:
+        margin = self.margin_x0
+        if line.x0 is not None and margin is not None and line.x0 > margin + DEDENT_TOL:
             return False
         return True
 
@@ -736,7 +757,8 @@ class _Assembler:
         if self.statement_style is None or self.open is None or unit.label is None:
             return False
         prev = self.open.statement
-        if prev.label is None or _style_after(unit, prev.label, self.statement_style) != self.statement_style:
+        style = self.statement_style
+        if prev.label is None or _style_after(unit, prev.label, style) != style:
             return False
         st = prev
         if st.x0 is not None and unit.x0 is not None and abs(st.x0 - unit.x0) > SIBLING_TOL:
