@@ -47,6 +47,7 @@ from extractor.textutil import clean_space
 HEADER_MAX = 200  # lines: LCDs put their "Document Information" table on page 3
 HEADER_PAGES = 3
 STRICT_VALUE = 60  # characters: a table cell, not a sentence
+ROW_SLACK = 8.0  # points: cells of one table row set at slightly different heights
 TITLE_ZONE = 400.0  # points from the page top: a title sits in the upper half of page 1
 FIELDS = ("doc_id", "title", "publish_date", "effective_date", "last_review_date", "status")
 DATE_FIELDS = ("publish_date", "effective_date", "last_review_date")
@@ -77,6 +78,7 @@ _DATE_PATTERNS = [
 _ONLY_DATE = re.compile(r"^\s*[\d/\-.,]+\s*$|^\s*[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}\s*$")
 _ID_TOKEN = re.compile(r"^[A-Za-z0-9][\w.\-\u2010\u2011/]*\d[\w.\-\u2010\u2011/]*$")
 _WORD_TOKEN = re.compile(r"^[A-Za-z]{1,12}$")
+_LETTER_RUN = re.compile(r"[A-Za-z]{3,}")
 _NUMBERED = re.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])[.)]\s")
 _PAGE_OF = re.compile(r"\bPage\s+\d+\s+of\s+(\d+)\b", re.I)
 
@@ -130,6 +132,8 @@ class _Rules:
     mcd_line: regex.Pattern[str]
     mcd_phrases: list[regex.Pattern[str]]
     publishers: list[tuple[str, regex.Pattern[str]]]
+    title_reject: regex.Pattern[str]
+    prefix_types: dict[str, str]
 
 
 @cache
@@ -153,6 +157,8 @@ def rules() -> _Rules:
         mcd_line=regex.compile(data["mcd_status"]["line"], flags),
         mcd_phrases=[regex.compile(p, flags) for p in data["mcd_status"]["phrases"]],
         publishers=[(p["name"], regex.compile(p["pattern"], flags)) for p in data["publisher"]],
+        title_reject=regex.compile("|".join(data["title"]["reject"]), flags),
+        prefix_types=dict(data["title"]["prefix_types"]),
     )
 
 
@@ -214,7 +220,8 @@ def _value(field: str, text: str) -> str | None:
     if field == "status":
         return text if len(text.split()) <= 6 and regex.search(r"[A-Za-z]", text) else None
     if field == "title":
-        return text if regex.search(r"[A-Za-z]{3}", text) else None
+        ok = regex.search(r"[A-Za-z]{3}", text) and not rules().title_reject.search(text)
+        return text if ok else None
     return None
 
 
@@ -246,7 +253,15 @@ def labelled(lines: list[Line], strict: bool = False) -> dict[str, tuple[int, in
 
 
 def _from_next_lines(field: str, lines: list[Line], hits: list[list[_Hit]], k: int) -> str | None:
-    """Value of a label that ends its line: the next line's text before its first label."""
+    """Value of a label that ends its line: the next line's text before its first label, or a
+    label-free line just above set at nearly the same height (a two-column row whose value
+    cell sits a few points higher than its label)."""
+    if k > 0 and not hits[k - 1]:
+        prev, cur = lines[k - 1], lines[k]
+        if prev.top is not None and cur.top is not None and abs(cur.top - prev.top) <= ROW_SLACK:
+            value = _value(field, prev.text)
+            if value is not None:
+                return value
     if k + 1 >= len(lines):
         return None
     nxt = lines[k + 1].text
@@ -291,6 +306,11 @@ def header_lines(ctx: Context) -> tuple[list[Line], list[Line]]:
 def doc_type_of(text: str) -> tuple[str, str] | None:
     """(type, rest) when a line is a document type, alone or followed by an id."""
     t = clean_space(text)
+    for _, pub in rules().publishers:  # "Blue Cross Blue Shield of Somewhere Medical Policy"
+        pm = pub.match(t, timeout=0.05)
+        if pm and pm.end() < len(t):
+            t = t[pm.end():].strip()
+            break
     for name, pat in rules().doc_types:
         m = pat.match(t, timeout=0.05)
         if not m:
@@ -333,27 +353,63 @@ def _stamp_title(line: Line) -> tuple[str | None, str | None]:
     return (title or None), doc_id
 
 
+def _title_like(ln: Line) -> bool:
+    """A line that may be (part of) a title: words, not a caption, type, label or heading."""
+    t = ln.text.strip()
+    return (len(_LETTER_RUN.findall(t)) >= 1 and not t.endswith(":") and doc_type_of(t) is None
+            and not label_hits(t) and not lexicon("guideline").is_heading(t)
+            and not _NUMBERED.match(t))
+
+
 def _largest_type_title(lines: list[Line]) -> str | None:
-    """Page 1's largest type, when clearly larger than the body type: consecutive lines of it."""
+    """Page 1's largest type among title-like lines, when clearly larger than the body type:
+    the consecutive lines set in it."""
     page1 = [ln for ln in lines if ln.page == lines[0].page and ln.size]
     if len(page1) < 3:
         return None
     sizes = sorted(ln.size for ln in page1 if ln.size)
     body = sizes[len(sizes) // 2]
-    top = max(sizes)
-    if top < body * 1.25:
+    zone = [ln for ln in page1 if ln.top is None or ln.top < TITLE_ZONE]
+    candidates = [ln for ln in zone if ln.size and ln.size >= body * 1.25 and _title_like(ln)]
+    if not candidates:
         return None
+    top = max(ln.size for ln in candidates if ln.size)
     run: list[str] = []
-    for ln in page1:
-        if ln.size and abs(ln.size - top) <= 0.6 and (ln.top is None or ln.top < TITLE_ZONE):
-            run.append(ln.text)
+    for ln in zone:
+        if ln.size and abs(ln.size - top) <= 0.6:
+            if _title_like(ln):
+                run.append(ln.text)
         elif run:
             break
-    heading = lexicon("guideline").is_heading
-    parts = [t for t in run if not t.rstrip().endswith(":") and doc_type_of(t) is None
-             and not label_hits(t) and not heading(t) and not _NUMBERED.match(t)]
-    title = clean_space(" ".join(parts))
+    title = clean_space(" ".join(run))
     return title if regex.search(r"[A-Za-z]{3}", title) else None
+
+
+def _clean_title(title: str) -> tuple[str, str | None, str | None]:
+    """(title, type named by an abbreviation prefix, id in closing parentheses):
+    "LCD - Widget Stimulation (L12345)" -> ("Widget Stimulation", LCD's type, "L12345")."""
+    doc_type = None
+    for abbrev, name in rules().prefix_types.items():
+        m = regex.match(rf"{regex.escape(abbrev)}\s+[-\u2013:]\s+", title)
+        if m:
+            title, doc_type = title[m.end():], name
+            break
+    doc_id = None
+    paren = regex.search(r"\s*\(([A-Z]{1,3}\d{4,6})\)\s*$", title)
+    if paren:
+        title, doc_id = title[: paren.start()], paren.group(1)
+    return title.strip(), doc_type, doc_id
+
+
+def _split_type(title: str) -> tuple[str, str | None]:
+    """A title that ends with the document type ("Widget Testing Medical Policy")."""
+    for name, pat in rules().doc_types:
+        for m in pat.finditer(title, timeout=0.05):
+            if m.end() == len(title) and m.start() > 0 and title[m.start() - 1] == " ":
+                head = title[: m.start()].strip()
+                if len(head.split()) >= 2:
+                    return head, name
+    return title, None
 
 
 @dataclass(slots=True)
@@ -445,16 +501,22 @@ def extract(ctx: Context) -> GuidelineMetadata:
             if kid and (kid == text or text.endswith(f"({kid})")):
                 doc_id = kid
                 break
-    title = (values.get("title") or found.running_title or _largest_type_title(header)
-             or stamp_title)
-    if title and doc_id is None:
-        paren = regex.search(r"\(([A-Z]{1,3}\d{4,6})\)\s*$", title)
-        doc_id = paren.group(1) if paren else None
+    # page 1's labelled title, then its largest type; labels of later pages (two-column
+    # tables there interleave other text), running headers and print stamps after that
+    page1_title = labelled(header).get("title")
+    title = ((page1_title[2] if page1_title else None) or _largest_type_title(header)
+             or values.get("title") or found.running_title or stamp_title)
+    doc_type = found.doc_type
+    if title:
+        title, prefix_type, title_id = _clean_title(title)
+        title, trailing_type = _split_type(title)
+        doc_type = doc_type or prefix_type or trailing_type
+        doc_id = doc_id or title_id
     last_review = values.get("last_review_date") or _latest_history_date(ctx)
     return GuidelineMetadata(
         doc_id=doc_id,
         title=title,
-        doc_type=found.doc_type,
+        doc_type=doc_type,
         publisher=_publisher(header, ctx),
         publish_date=values.get("publish_date"),
         effective_date=values.get("effective_date"),

@@ -161,3 +161,34 @@ def test_metadata_seed_running_header(seed_guideline) -> None:
 def test_metadata_lower_case_word_is_not_a_label() -> None:
     assert md.label_hits("the status: unknown") == []
     assert [h.field for h in md.label_hits("Status: Reviewed")] == ["status"]
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("LCD - Widget Stimulation (L12345)",
+         ("Widget Stimulation", "Local Coverage Determination", "L12345")),
+        ("Widget Stimulation", ("Widget Stimulation", None, None)),
+    ],
+)
+def test_metadata_clean_title(title: str, expected: tuple[str, str | None, str | None]) -> None:
+    assert md._clean_title(title) == expected
+
+
+def test_metadata_title_ending_in_doc_type_gives_the_type() -> None:
+    assert md._split_type("Pretend Widget Testing Medical Policy") == (
+        "Pretend Widget Testing", "Medical Policy")
+    assert md._split_type("Medical Policy") == ("Medical Policy", None)
+
+
+def test_metadata_value_cell_set_above_its_label() -> None:
+    ls = [Line(0, 20, "Pretend Widget Testing", 1, index=0, top=146.0),
+          Line(21, 29, "Subject:", 1, index=1, top=152.0),
+          Line(30, 55, "Policy Number: PW-01-002", 1, index=2, top=181.0)]
+    got = {k: v for k, (_, _, v) in md.labelled(ls).items()}
+    assert got == {"title": "Pretend Widget Testing", "doc_id": "PW-01-002"}
+
+
+def test_metadata_furniture_is_no_title() -> None:
+    got = md.labelled(lines("LCD Title", "CPT codes and other data only are copyright 2022 Someone"))
+    assert "title" not in got
