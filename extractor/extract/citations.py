@@ -93,10 +93,11 @@ _URL_CONT = regex.compile(r"^\s([^\s<>\"]+)")
 _ACCESSED = regex.compile(r"\b(?:accessed|retrieved|cited)\b[^.;\]]*", regex.I)
 _ANY_YEAR = regex.compile(r"(?<![\d/.\-])(" + YEAR + r")(?![\d/\-])")
 # "Journal. 2021; 8(1):12-19."  "Journal. Aug 01 2006; 145(3): 209-23."  "Journal. 2024 Jul 29:e1"
+_MON = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Spring|Summer|Fall|Winter)[a-z]*"
 _VANCOUVER = regex.compile(
     r"(?<=[.?!])\s+(?P<journal>[^.?!]{2,120}?(?:\.[^.?!\s][^.?!]{0,40}?)?)\.?\s*"
-    r"(?:(?:[A-Z][a-z]{2}[a-z]*\.?\s+)?(?:\d{1,2}\s+)?)"
-    r"(?P<year>(?:19|20)\d\d)[a-z]?(?:\s+[A-Z][a-z]{2}[a-z]*(?:[/\-][A-Z][a-z]{2}[a-z]*)?(?:\s+\d{1,2})?)?"
+    rf"(?:(?:{_MON}\.?\s+)?(?:\d{{1,2}}\s+)?)"
+    rf"(?P<year>(?:19|20)\d\d)[a-z]?(?:\s+{_MON}(?:[/\-]{_MON})?(?:\s+\d{{1,2}})?)?"
     r"\s*[;:.,]\s*(?P<volume>\d+[A-Za-z]?(?:\s*Suppl\s*\d*)?)?\s*(?:\((?P<issue>[^)]{1,20})\))?"
     r"\s*(?::\s*(?P<pages>[A-Za-z]*\d[\w\-–.]*?))?(?=[.;,\s]|$)"
 )
@@ -415,8 +416,9 @@ def _authors(text: str) -> tuple[list[str], int]:
     org, end = _org_name(text)
     if apa and len(apa.group("authors")) < len(org):
         org, end = apa.group("authors").rstrip(". "), apa.end()
-    org = _PAREN_ACRONYM.sub("", org).strip(" .,")
-    return ([org] if org and len(org) <= 200 else []), end
+    org = regex.sub(r"\s+", " ", _PAREN_ACRONYM.sub("", org)).strip(" .,")
+    ok = org and len(org) <= 200 and org[:1].isalpha()
+    return ([org] if ok else []), end
 
 
 def _year(text: str, after: int) -> str | None:
@@ -450,12 +452,12 @@ def _parse_reference(raw: str) -> dict[str, object]:
         out["journal"] = block.group("journal").strip() or None
         out["volume"] = block.group("volume")
         out["pages"] = block.group("pages")
-        title = raw[end:block.start() + 1].strip().rstrip(".").strip()
+        title = raw[end:block.start() + 1].strip(" .,;")
         out["title"] = title or None
     else:
         out["year"] = _year(raw, end)
         rest = raw[end:].strip()
-        out["title"] = _org_name(rest)[0].rstrip(".") or None if rest else None
+        out["title"] = _org_name(rest)[0].strip(" .,;") or None if rest else None
     return out
 
 
