@@ -190,5 +190,5 @@ def test_metadata_value_cell_set_above_its_label() -> None:
 
 
 def test_metadata_furniture_is_no_title() -> None:
-    got = md.labelled(lines("LCD Title", "CPT codes and other data only are copyright 2022 Someone"))
+    got = md.labelled(lines("LCD Title", "CPT codes and other data are copyright 2022 Someone"))
     assert "title" not in got
