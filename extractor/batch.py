@@ -107,11 +107,13 @@ class Result:
     output: str | None = None
     error_code: str | None = None
     error: str | None = None
+    cpu_seconds: float | None = None  # the worker's CPU time: wall time minus waiting/contention
     data: bytes | None = field(default=None, repr=False)  # JSON, when keep == "data"
     document: Any = field(default=None, repr=False)  # the model, when keep == "document"
 
     REPORT_FIELDS = (
-        "path", "sha256", "kind", "pages", "seconds", "status", "error_code", "error", "output"
+        "path", "sha256", "kind", "pages", "seconds", "cpu_seconds", "status", "error_code",
+        "error", "output",
     )
 
     @property
@@ -121,6 +123,8 @@ class Result:
     def row(self) -> dict[str, object]:
         row = {k: getattr(self, k) for k in self.REPORT_FIELDS}
         row["seconds"] = round(self.seconds, 4)
+        if self.cpu_seconds is not None:
+            row["cpu_seconds"] = round(self.cpu_seconds, 4)
         return row
 
 
@@ -279,7 +283,14 @@ def _skipped(task: Task, prior: Prior, t0: float) -> Result:
 
 def work(task: Task) -> Result:
     """Parse one document: the unit every engine runs. Never raises."""
-    from extractor.pipeline import parse_path
+    c0 = time.process_time()
+    res = _work(task)
+    res.cpu_seconds = time.process_time() - c0
+    return res
+
+
+def _work(task: Task) -> Result:
+    from extractor.pipeline import parse_path  # late: the CLI parses its options first
 
     t0 = time.perf_counter()
     opts = task.options
