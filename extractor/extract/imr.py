@@ -130,6 +130,10 @@ def _rules() -> _Rules:
     compiled: dict[str, Any] = {
         "lic_labels": _cl(rv["licensure_labels"], date_src),
         "spec_labels": _cl(rv["specialty_labels"], date_src),
+        "lic_lines": _cl([r"^\s*(?:" + p + r")\s*:\s*(?P<v>.*)$"
+                          for p in rv["licensure_labels"]], date_src),
+        "spec_lines": _cl([r"^\s*(?:" + p + r")\s*:\s*(?P<v>.*)$"
+                           for p in rv["specialty_labels"]], date_src),
         "licensed": _cl(rv["licensed"], date_src),
         "board": _cl(rv["board"], date_src),
         "subspecialty": _cl(rv["subspecialty"], date_src),
@@ -143,6 +147,7 @@ def _rules() -> _Rules:
         "intro": _cl(dc["intro"], date_src),
         "outcome_line": _c(dc["outcome_line"], date_src),
         "outcome_word": _c(dc["outcome_word"], date_src),
+        "verdict": _c(dc["verdict"], date_src),
         "partial_tail": _cl(dc["partial_tail"], date_src),
         "partial_head": _cl(dc["partial_head"], date_src),
         "not_necessary": _cl(dc["not_necessary"], date_src),
@@ -360,38 +365,44 @@ def _states(value: str) -> list[str]:
 
 
 def _labelled_value(
-    lines: list[Line], pats: list[regex.Pattern[str]], others: list[regex.Pattern[str]]
+    lines: list[Line], pats: list[regex.Pattern[str]], others: list[regex.Pattern[str]], thr: int
 ) -> str | None:
-    """The value after a label at a line start, with wrapped continuation lines joined."""
+    """The value after a label at a line start, with wrapped continuation lines joined: a line
+    continues the value when the value so far ends in a joining word or mark ("Public Health &")
+    or when it is short and no sentence (the tail of a wrapped name)."""
     lex = lexicon("imr")
     for i, line in enumerate(lines):
-        m = _search([regex.compile(r"^\s*(?:" + p.pattern + r")\s*:\s*(?P<v>.*)$", _FLAGS)
-                     for p in pats], line.text)
+        m = _search(pats, line.text)
         if not m:
             continue
         parts = [m["v"].strip()]
         for nxt in lines[i + 1 : i + 4]:
+            t = nxt.text.strip()
             if (
-                nxt.gap_before > (1 if nxt.x0 is None else 0) and parts[0]
-                or lex.top(nxt.text)
-                or regex.match(r"^\s*[A-Z][\w()/ ]{0,40}:", nxt.text)
-                or _search(others, nxt.text)
+                (nxt.gap_before >= thr and parts[0])
+                or lex.top(t)
+                or regex.match(r"[A-Z][\w()/ ]{0,40}:", t)
+                or _search(others, t)
             ):
                 break
-            parts.append(nxt.text.strip())
+            cue = regex.search(r"(?:[,&/-]|\b(?:and|of|the|New|North|South|West|Rhode))$",
+                               parts[-1])
+            if not cue and (len(t.split()) > 6 or _SENTENCE_END.search(t)):
+                break
+            parts.append(t)
         return clean_space(" ".join(parts))
     return None
 
 
-def _reviewer(lines: list[Line], regions: list[_Region]) -> Reviewer:
+def _reviewer(lines: list[Line], regions: list[_Region], thr: int) -> Reviewer:
     c = _rules().compiled
     qual = [ln for r in regions if r.kind == "how_determined" for ln in lines[r.start : r.end]]
     scope = qual or lines
     licensure: list[str] = []
     specialties: list[str] = []
     board: bool | None = None
-    lic = _labelled_value(scope, c["lic_labels"], c["spec_labels"])
-    spec = _labelled_value(scope, c["spec_labels"], c["lic_labels"])
+    lic = _labelled_value(scope, c["lic_lines"], c["spec_labels"], thr)
+    spec = _labelled_value(scope, c["spec_lines"], c["lic_labels"], thr)
     if lic:
         licensure = _states(lic)
     if spec:
@@ -698,7 +709,12 @@ def _labelled_items(lines: list[Line], start: int, end: int, thr: int) -> list[_
         block = lines[s:stop]
         head = _join(lines[s : a + 1])
         if by_label:
-            request, outcome = _clean_request(head), None
+            verdict = c["verdict"].search(head, timeout=_T)
+            if verdict and head[: verdict.start()].strip():
+                request = _clean_request(head[: verdict.start()])
+                outcome = "upheld" if verdict["neg"] else "overturned"
+            else:
+                request, outcome = _clean_request(head), None
         else:
             word = c["outcome_word"].fullmatch(lines[a].text.strip(), timeout=_T)
             if word and a > s:
@@ -1070,7 +1086,7 @@ def extract(ctx: Context) -> ImrFields:
             ctx.issue("I_IMR_NO_OUTCOME", f"no outcome found for: {d.request[:80]}", d.span)
     return ImrFields(
         metadata=metadata,
-        reviewer=_reviewer(lines, regions),
+        reviewer=_reviewer(lines, regions, thr),
         patient=_patient(lines, regions, metadata.date_of_injury),
         decisions=decisions,
     )

@@ -208,6 +208,47 @@ def test_imr_unknown_layout_gets_issue_and_sections() -> None:
     assert [(d.request, d.outcome) for d in doc.decisions] == [("Home exercise kit", "overturned")]
 
 
+def test_imr_notice_run_together_words_and_inline_dates() -> None:
+    """Text layers of the 2013 notices run words together ("notmedically") and put the date on
+    the title line; the assignment date is in a sentence."""
+    doc = parse_text(
+        "MAXIMUS FEDERAL SERVICES, INC. Notice of Independent Medical Review Determination "
+        "Dated: 11/02/2013\n"
+        "IMR Case Number: CM13-0000777 Date of Injury: 01/05/2012\n"
+        "1) MAXIMUS Federal Services, Inc. has determined the request for six visits of\n"
+        "chiropractic care is notmedically necessary and appropriate.\n"
+        "INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE\n"
+        "An application for Independent Medical Review was filed on 10/01/2013 disputing the\n"
+        "Utilization Review Denial dated 09/20/2013. A Notice of Assignment and Request for\n"
+        "Information was provided to the above parties on 10/04/2013.\n"
+    )
+    md = doc.metadata
+    assert (md.layout, md.decision_date, md.date_assigned) == (
+        "notice_2013", "2013-11-02", "2013-10-04")
+    assert (md.application_received, md.ur_denial_date) == ("2013-10-01", "2013-09-20")
+    assert [(d.request, d.outcome) for d in doc.decisions] == [
+        ("six visits of chiropractic care", "upheld")]
+
+
+def test_imr_verdict_sentence_items() -> None:
+    """Items written as verdict sentences, each followed by its labelled parts."""
+    doc = parse_text(
+        "IMR ISSUES, DECISIONS AND RATIONALES\n\n"
+        "1. Norco 10/325mg #120 is not medically necessary and appropriate.\n"
+        "Claims Administrator guideline: Decision based on MTUS Chronic Pain Medical Treatment\n"
+        "Guidelines, Opioids, Page(s): 78-80.\n"
+        "Decision rationale: No functional gain is recorded.\n\n"
+        "2. A cane for home use is medically necessary and appropriate.\n"
+        "Claims Administrator guideline: The Claims Administrator did not cite any medical\n"
+        "evidence for its decision.\n"
+        "Decision rationale: The worker falls at home.\n"
+    )
+    assert [(d.request, d.outcome) for d in doc.decisions] == [
+        ("Norco 10/325mg #120", "upheld"), ("A cane for home use", "overturned")]
+    assert doc.decisions[0].claims_administrator_guideline is not None
+    assert doc.decisions[0].claims_administrator_guideline.pages == ["78-80"]
+
+
 # --- decisions in a PDF: bold item lines, a page break with no gap ------------------------------
 
 
