@@ -640,6 +640,8 @@ def _clean_authors(auth: str, acronyms: frozenset[str]) -> list[str] | None:
         return None
     if regex.fullmatch(r"[\p{Lu}][\p{Lu}&\-]{1,11}", auth):
         return [auth]
+    if len(words) > 1 and words[0] in ("U.S.", "US", "U.S") and words[1] in r.acronyms:
+        words = words[1:]  # "(U.S. FDA, 2023)" cites the FDA
     if len(words) <= 5 and (words[0] in acronyms or words[0] in r.acronyms):
         return [words[0]]  # "(FDA Product Information Label, 2019)" cites the FDA
     if r.org_keywords.search(auth, timeout=T):
@@ -756,7 +758,7 @@ def _org_before(before: str, acronyms: frozenset[str]) -> tuple[str, int] | None
     m = _patterns()["org"].search(before, timeout=T)
     if not m:
         return None
-    org = m.group("org")
+    org = regex.split(r"['’]s?(?=\s|$)", m.group("org"), maxsplit=1)[0]
     start = m.start("org")
     if lead := _LEAD_ARTICLE.match(org):
         org, start = org[lead.end():], start + lead.end()
@@ -793,18 +795,23 @@ def _narrative(
             return found([acr], org[1] if org else a.start())
     p = pats["people"].search(before, timeout=T)
     if p:
-        names = _split_people(p.group("names")) or []
+        listed = p.group("names")
+        if "," in listed and not regex.search(r"\band\b|&", listed):
+            # "Journal of Medicine, Wilkinson (2005)": a list of names ends with "and X"
+            listed = listed.rsplit(",", 1)[1].strip()
+        name_start = p.start("names") + p.group("names").rfind(listed)
+        names = _split_people(listed) or []
         while names and not _is_surname(names[0]):
             names = names[1:]
         names = [n for n in names if _is_surname(n)]
         if names:
             strong = bool(p.group("coll")) or len(names) > 1
             if strong:
-                return found(names, p.start())
+                return found(names, name_start)
             org = _org_before(before, acronyms)
             if org and len(org[0].split()) > 1:
                 return found([org[0]], org[1])
-            return found(names, p.start(), strong=False)
+            return found(names, name_start, strong=False)
     org = _org_before(before, acronyms)
     if org:
         return found([org[0]], org[1])
@@ -825,9 +832,7 @@ def _in_year_forms(text: str) -> list[_Found]:
         names = _split_people(m.group("names")) or []
         if not names or not all(_is_surname(n) for n in names):
             continue
-        start = min(m.start("names"), m.start("year"))
-        if text.startswith("In ", m.start()) or text.startswith("in ", m.start()):
-            start = m.start()
+        start = m.start() + (3 if text.startswith("by ", m.start()) else 0)
         out.append(_Found(names, m.group("year"), start, m.end(), bool(m.group("coll"))))
     return out
 
@@ -970,7 +975,7 @@ def extract_citations(ctx: Context, references: list[Reference]) -> list[Citatio
     ref_names: set[str] = set()
     for ref in references:
         ref_names.update(fold(a) for a in ref.authors[:1])
-        ref_names.update(fold(a.split()[-1]) for a in ref.authors[:1] if a.split())
+        ref_names.update(fold(a.split()[-1]) for a in ref.authors[:1] if 1 < len(a.split()) <= 3)
     found: list[tuple[_Found, SectionNode]] = []
     for node in ctx.sections:
         if node.kind in _SKIP_KINDS or not node.lines:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from extractor import parse_path
 from extractor.classify import classify
 from extractor.clean.boilerplate import clean
 from extractor.context import Context
@@ -19,7 +18,6 @@ from extractor.ingest import ingest_bytes, ingest_path
 from extractor.models.contract import Citation, Reference
 from extractor.nlp import sentence_spans
 from extractor.segment.sections import lexicon, segment
-from tests.conftest import SEED_GUIDELINE
 
 
 def _context(raw) -> Context:  # type: ignore[no-untyped-def]
@@ -228,8 +226,8 @@ def test_references_parse_fields() -> None:
 # --- the seed and the real documents -----------------------------------------------------
 
 
-def test_citations_seed_guideline_all_36() -> None:
-    doc = parse_path(SEED_GUIDELINE, include_text=True)
+def test_citations_seed_guideline_all_36(seed_guideline) -> None:  # type: ignore[no-untyped-def]
+    doc = seed_guideline
     assert len(doc.citations) == 36
     assert doc.references == []
     text = doc.source.text or ""
