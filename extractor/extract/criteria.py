@@ -71,6 +71,7 @@ LABEL = regex.compile(
 )
 _ROMAN_LOWER = regex.compile(r"^[ivxl]+$")
 _ROMAN_UPPER = regex.compile(r"^[IVXL]+$")
+_LONE_BULLET = regex.compile(r"^[•·▪●○■◦►▶✓❖➢➤\-–—*o\uf0b7\uf0a7\uf0d8\uf076\uf0fc\uf0a8]$")
 _SENTENCE_END = regex.compile(r"[.:!?][\"'”’)\]]?$")
 _TERMINATOR = regex.compile(r"[.;,:][\"'”’)\]]?$")
 _NUMBERING = regex.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])[.)]\s+")
@@ -367,6 +368,8 @@ class _UnitBuilder:
         self.width_chars = lengths[int(len(lengths) * 0.8)] if lengths else 0
         self.units: list[Unit] = []
         self.cur: Unit | None = None
+        self.pending: str | None = None  # a bullet glyph waiting for its text
+        self.indent_xs: list[float] = []  # columns of the open unlabelled lists
         # a layout that leaves a gap before most lines carries no paragraph signal in gaps
         gaps = sum(1 for ln in lines if ln.gap_before > 0)
         self.use_gaps = gaps <= 0.5 * len(lines)
@@ -378,6 +381,8 @@ class _UnitBuilder:
 
     def heading(self, line: Line, section: int | None, status: str | None) -> None:
         self.flush()
+        self.indent_xs.clear()
+        self.pending = None
         self.units.append(Unit("heading", [line], section, status=status, x0=line.x0))
 
     def _short(self, line: Line) -> bool:
@@ -430,6 +435,16 @@ class _UnitBuilder:
         if text.lower() in _rules().connectors and cur is not None:
             cur.connector = text.lower()
             return
+        if _LONE_BULLET.match(text):
+            self._lone_bullet(line, text)
+            return
+        if self.pending is not None:
+            # the glyph stood on a line of its own just before this text
+            self.flush()
+            self.cur = Unit("item", [line], section, form=f"bullet:{self.pending}", x0=line.x0)
+            self.pending = None
+            self._remember(line.x0)
+            return
         lab = None if is_note(text) else _label(text)
         hs = heading_status(text) if _heading_like(line) and not text.endswith(".") else None
         complete = cur is None or cur.kind == "heading" or bool(_SENTENCE_END.search(cur.last_text))
@@ -451,8 +466,37 @@ class _UnitBuilder:
         self.flush()
         if self._indented_item(cur, line, text):
             self.cur = Unit("item", [line], section, label=None, form="indent", x0=line.x0)
+            self._remember(line.x0)
         else:
             self.cur = Unit("para", [line], section, x0=line.x0)
+            if line.x0 is None or self.margin_x0 is None or line.x0 <= self.margin_x0 + DEDENT_TOL:
+                self.indent_xs.clear()
+
+    def _remember(self, x0: float | None) -> None:
+        if x0 is not None and all(abs(x0 - x) > DEDENT_TOL for x in self.indent_xs):
+            self.indent_xs.append(x0)
+
+    def _lone_bullet(self, line: Line, glyph: str) -> None:
+        """A bullet glyph on a line of its own labels the text beside it: the line read just
+        before it when that line sits at the same height to its right, else the next line."""
+        cur = self.cur
+        last = cur.lines[-1] if cur is not None and cur.lines else None
+        beside = (
+            cur is not None and last is not None and cur.kind != "heading"
+            and last.page == line.page and last.top is not None and line.top is not None
+            and abs(last.top - line.top) <= 6 and last.x0 is not None and line.x0 is not None
+            and last.x0 > line.x0
+        )
+        if not beside or cur is None or last is None:
+            self.pending = glyph
+            return
+        if len(cur.lines) > 1:
+            cur.lines.pop()
+            self.flush()
+            self.cur = Unit("item", [last], cur.section, form=f"bullet:{glyph}", x0=last.x0)
+        else:
+            cur.kind, cur.label, cur.form, cur.x0 = "item", None, f"bullet:{glyph}", last.x0
+        self._remember(last.x0)
 
     def _title(self, cur: Unit | None, line: Line, text: str) -> bool:
         """A short capitalised line at the margin, after a finished sentence, without final
@@ -471,9 +515,11 @@ class _UnitBuilder:
     def _indented_item(self, prev: Unit | None, line: Line, text: str) -> bool:
         if prev is None or line.x0 is None or prev.x0 is None or is_note(text):
             return False
-        if prev.form == "indent":
-            return abs(line.x0 - prev.x0) <= DEDENT_TOL
-        if prev.kind != "para" or not prev.last_text.endswith(":"):
+        if any(abs(line.x0 - x) <= DEDENT_TOL for x in self.indent_xs) and (
+            prev.kind == "item" or text[:1].isupper()
+        ):
+            return True  # back in an open unlabelled list
+        if prev.kind == "heading" or not prev.last_text.endswith(":"):
             return False
         return line.x0 > prev.x0 + INDENT_MIN
 
