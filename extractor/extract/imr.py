@@ -164,7 +164,7 @@ def _rules() -> _Rules:
         "same_as_ca": _cl(dc["notice"]["same_as_claims_administrator"], date_src),
         "review_not": _c(dc["review"]["heading_not_necessary"], date_src),
         "review_yes": _c(dc["review"]["heading_necessary"], date_src),
-        "issue_lead": _c(dc["review"]["issue_lead"], date_src),
+        "issue_lead": _c("^" + dc["review"]["issue_lead"], date_src),
         "issue_tail": _c(dc["review"]["issue_tail"] + "$", date_src),
         "end": _cl(dc["end"]["patterns"], date_src),
         "g_none": _cl(gl["none"], date_src),
@@ -757,6 +757,8 @@ def _numbered_runs(
 
 
 def _notice_items(lines: list[Line], start: int, end: int) -> list[_Item]:
+    """Numbered verdict statements (request and outcome; a letter repeats them, the first one
+    counts) joined by number with the numbered detail blocks (guidelines and rationale)."""
     c = _rules().compiled
     statements: dict[str, tuple[str, str, list[Line]]] = {}
     for i, j in _numbered_runs(lines, start, end, c["statement_start"], "."):
@@ -764,31 +766,24 @@ def _notice_items(lines: list[Line], start: int, end: int) -> list[_Item]:
         if m and m["n"] not in statements:
             verdict = "upheld" if "not" in m["verdict"].lower() else "overturned"
             statements[m["n"]] = (_clean_request(m["req"]), verdict, lines[i : j + 1])
-    blocks: dict[str, tuple[str, int, int]] = {}
+    blocks: dict[str, tuple[str, list[Line], list[Line]]] = {}  # request, block, detail lines
     runs = _numbered_runs(lines, start, end, c["block_start"], ":")
     for k, (i, j) in enumerate(runs):
         m = c["block"].match(_join(lines[i : j + 1]), timeout=_T)
         stop = runs[k + 1][0] if k + 1 < len(runs) else _end_of_letter(lines, j + 1, end)
-        if m:
-            blocks.setdefault(m["n"], (_clean_request(m["req"]), j + 1, stop))
-            blocks[m["n"]] = (blocks[m["n"]][0], j + 1, stop) if blocks[m["n"]][1] == j + 1 else \
-                blocks[m["n"]]
-    order = list(statements) or list(blocks)
-    for n in blocks:
-        if n not in order:
-            order.append(n)
+        if m and m["n"] not in blocks:
+            blocks[m["n"]] = (_clean_request(m["req"]), lines[i:stop], lines[j + 1 : stop])
+    order = list(statements) + [n for n in blocks if n not in statements]
     items: list[_Item] = []
     for n in order:
-        block = blocks.get(n)
-        parts = _split_parts(lines[block[1] : block[2]]) if block else {}
+        request, block, detail = blocks.get(n, ("", [], []))
+        parts = _split_parts(detail)
         if n in statements:
             request, outcome, stmt_lines = statements[n]
         else:
-            request, outcome, stmt_lines = block[0], None, []  # type: ignore[index]
-            outcome = _outcome_from_text(parts.get("rationale", ""))
-        body = lines[block[1] - 1 : block[2]] if block else stmt_lines
-        items.append(_Item(request, outcome, stmt_lines + [ln for ln in body
-                                                          if ln not in stmt_lines], parts))
+            outcome, stmt_lines = _outcome_from_text(parts.get("rationale", "")), []
+        # the evidence is the detail block where there is one (it names the request again)
+        items.append(_Item(request, outcome, block or stmt_lines, parts))
     return items
 
 
@@ -831,8 +826,7 @@ def _review_items(lines: list[Line], regions: list[_Region]) -> list[_Item]:
             elif c["review_yes"].search(heading, timeout=_T):
                 outcome = "overturned"
         for q, chunk in enumerate(chunks):
-            req = _strip_number(_join(chunk))
-            req = c["issue_lead"].sub("", req, count=1) if c["issue_lead"].match(req) else req
+            req = c["issue_lead"].sub("", _strip_number(_join(chunk)), count=1)
             req = c["issue_tail"].sub("", req, count=1).strip(" .:?")
             if not req:
                 continue
@@ -846,10 +840,9 @@ def _review_items(lines: list[Line], regions: list[_Region]) -> list[_Item]:
             if r_lines:
                 parts["rationale"] = _strip_number(_join(r_lines))
             out = outcome or _outcome_from_text(parts.get("rationale", ""))
-            block = list(chunk)
-            if q == len(chunks) - 1 and rat:
-                block = lines[issue.start + 0 : rat[0].end] if len(chunks) == 1 else block
-            items.append(_Item(req, out, block or chunk, parts))
+            # one issue: its evidence runs from the issue to the end of its rationale
+            block = lines[issue.start : rat[0].end] if len(chunks) == 1 and rat else chunk
+            items.append(_Item(req, out, block, parts))
     return items
 
 
