@@ -28,3 +28,5 @@ E_PDF_NO_TEXT = "E_PDF_NO_TEXT"  # scanned PDF without a text layer: needs OCR f
 E_TOO_LARGE = "E_TOO_LARGE"  # over the size or page limit
 E_TIMEOUT = "E_TIMEOUT"  # over the per-document time limit
 E_INTERNAL = "E_INTERNAL"  # a bug: please report it with the file
+E_USAGE = "E_USAGE"  # the command line was wrong (exit code 2)
+E_OUTPUT = "E_OUTPUT"  # an output (folder, file, run report) cannot be written
