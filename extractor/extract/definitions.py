@@ -20,10 +20,17 @@ Heuristics, in the order the code applies them (rules in rules/definitions.toml)
      its subscript back.
   6. The definition is the rest of the term's line and every line up to the next term, joined
      with single spaces; the span runs from the term to the definition's last line.
+  7. Two-column term tables, where the PDF merged term and definition into one line: a
+     definition column (wrapped lines starting together well right of the margin) or a dash
+     the PDF set on a line of its own ("-" beside "Acute Pain Pain for up to six weeks") marks
+     where the definition starts; the term ends at the word boundary before a capitalised word
+     nearest that point, estimated from the lines' character width. "Term - Definition" with
+     the dash in place is a term form of its own.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
@@ -38,6 +45,11 @@ from extractor.textutil import clean_space, fold
 
 INDENT = 4.0  # points right of the margin that make a line indented
 SHORT = 0.7  # a line shorter than this share of the block's longest line ends its item
+COLUMN_GAP = 60.0  # points right of the margin where a definition column may start
+ROW_SLACK = 6.0  # points: parts of one table row set at slightly different heights
+MAX_TERM_WORDS = 10
+_DASH_ONLY = regex.compile(r"^[\u2013\u2014-]$")
+_CAP_BOUNDARY = regex.compile(r" (?=[A-Z(\[])")
 _SUBSCRIPT = regex.compile(r"^\d(?:\s+\d){0,8}$")
 _CLOSES = regex.compile(r"[.)\]\u201d\"!?;]\s*$|:\s*$")
 _LETTER = regex.compile(r"[^\W\d_]")
@@ -53,6 +65,7 @@ class _Rules:
     not_terms: frozenset[str]
     verb: regex.Pattern[str]
     strong: regex.Pattern[str]
+    dash: regex.Pattern[str]
 
 
 @cache
@@ -67,6 +80,7 @@ def rules() -> _Rules:
         not_terms=frozenset(d["colon"]["not_terms"]),
         verb=regex.compile(d["verb"]["pattern"], regex.V1),
         strong=regex.compile(d["verb"]["strong_pattern"], regex.V1),
+        dash=regex.compile(d["dash"]["pattern"], regex.V1),
     )
 
 
@@ -110,7 +124,8 @@ def _fallback_blocks(kept: list[Line]) -> list[list[Line]]:
                     break
                 j += 1
             body = kept[k + 1:j]
-            if body and _term(body[0].text) is not None:
+            items = parse(body)
+            if items and items[0].lines[0] in body[:3]:  # a definition right under it
                 out.append(body)
             k = j
         else:
@@ -159,10 +174,23 @@ def _verb_term(text: str) -> tuple[str, int] | None:
     return None
 
 
+def _dash_term(text: str) -> tuple[str, int] | None:
+    """(term, definition offset) for "Term – Definition" / "Term- Definition"."""
+    r = rules()
+    m = r.dash.match(text, timeout=0.05)
+    if not m:
+        return None
+    term = clean_space(m.group("term"))
+    last = fold(term).split()[-1] if term else ""
+    if not term[:1].isupper() or len(term.split()) > MAX_TERM_WORDS or last in r.bad_last:
+        return None
+    return term, m.end()
+
+
 def _term(text: str) -> tuple[str, int, bool] | None:
     """(term, definition offset, verb form) for a line that opens a definition."""
     t = text.strip()
-    c = _colon_term(t)
+    c = _colon_term(t) or _dash_term(t)
     if c:
         return c[0], c[1], False
     v = _verb_term(t)
@@ -193,17 +221,105 @@ def _closed(prev: Line | None, line: Line, margin: float | None, longest: int) -
     return bool(_CLOSES.search(prev.text)) or len(prev.text) < SHORT * longest
 
 
+def _column(lines: list[Line], margin: float | None) -> float | None:
+    """x of a definition column: wrapped lines that start together well right of the margin
+    (a two-column table of terms and definitions)."""
+    if margin is None:
+        return None
+    xs = [round(ln.x0) for ln in lines if ln.x0 is not None and ln.x0 > margin + COLUMN_GAP
+          and len(_LETTER.findall(ln.text)) > 10]
+    if len(xs) < 2:
+        return None
+    common = Counter(xs).most_common(1)[0][0]
+    near = [x for x in xs if abs(x - common) <= 2]
+    return float(common) if len(near) >= 2 and len(near) >= 0.6 * len(xs) else None
+
+
+def _char_width(lines: list[Line]) -> float | None:
+    widths = sorted((ln.x1 - ln.x0) / len(ln.text) for ln in lines
+                    if ln.x0 is not None and ln.x1 is not None and len(ln.text) >= 20)
+    return widths[len(widths) // 2] if widths else None
+
+
+def _split_at(text: str, estimate: float) -> int | None:
+    """The word boundary before a capitalised word nearest the estimated term length."""
+    spaces = [m.start() for m in _CAP_BOUNDARY.finditer(text)][:MAX_TERM_WORDS]
+    if not spaces:
+        return None
+    best = min(spaces, key=lambda i: abs(i - estimate))
+    return best if abs(best - estimate) <= max(4.0, 0.3 * estimate) else None
+
+
+def _at_margin(line: Line, margin: float) -> bool:
+    return line.x0 is not None and line.x0 <= margin + INDENT
+
+
+def _near_top(line: Line, top: float) -> bool:
+    return line.top is not None and abs(line.top - top) <= ROW_SLACK
+
+
+def _dash_partners(lines: list[Line], margin: float | None) -> dict[int, float]:
+    """Dashes the PDF set apart from their row ("-" lines right of the margin): index of the
+    row's line -> the dash's x, where the term ends."""
+    out: dict[int, float] = {}
+    for k, ln in enumerate(lines):
+        if not (_DASH_ONLY.match(ln.text.strip()) and ln.x0 is not None and margin is not None
+                and ln.x0 > margin + INDENT):
+            continue
+        near = [j for j in (k + 1, k - 1) if 0 <= j < len(lines)
+                and _at_margin(lines[j], margin) and not _DASH_ONLY.match(lines[j].text.strip())]
+        if ln.top is not None:
+            top = ln.top
+            near = [j for j in near if _near_top(lines[j], top)]
+        if near:
+            out.setdefault(near[0], ln.x0)
+    return out
+
+
+def _column_term(line: Line, split_x: float, cw: float, from_right: bool) -> tuple[str, int] | None:
+    if line.x0 is None or line.x1 is None:
+        return None
+    text = line.text.strip()
+    estimate = (len(text) - (line.x1 - split_x) / cw) if from_right else (split_x - line.x0) / cw
+    at = _split_at(text, estimate)
+    if at is None:
+        return None
+    term = text[:at].strip()
+    last = fold(term).split()[-1] if term else ""
+    return (term, at + 1) if term and last not in rules().bad_last else None
+
+
 def parse(lines: list[Line]) -> list[_Item]:
-    """Definitions in a block of lines (a definitions section's body)."""
+    """Definitions in a block of lines (a definitions section's body). A definition column is
+    looked for only where no line gives a term by itself: indented lists and side columns in
+    "Term: definition" blocks are not table columns."""
     xs = [ln.x0 for ln in lines if ln.x0 is not None and _LETTER.search(ln.text)]
     margin = min(xs) if xs else None
+    items = _parse(lines, margin, None)
+    if not items and (column := _column(lines, margin)) is not None:
+        items = _parse(lines, margin, column)
+    return items
+
+
+def _parse(lines: list[Line], margin: float | None, column: float | None) -> list[_Item]:
     longest = max((len(ln.text) for ln in lines), default=0)
+    dashes = _dash_partners(lines, margin)
+    cw = _char_width([ln for ln in lines if column is None
+                      or (ln.x0 is not None and abs(ln.x0 - column) <= 2)]) \
+        if column is not None or dashes else None
     items: list[_Item] = []
     prev: Line | None = None
-    for line in lines:
+    for k, line in enumerate(lines):
         text = line.text.strip()
+        if _DASH_ONLY.match(text) and margin is not None and line.x0 is not None \
+                and line.x0 > margin + INDENT:
+            continue  # a dash set apart from its row (heuristic 7)
         at_margin = margin is None or line.x0 is None or line.x0 <= margin + INDENT
         found = _term(text) if at_margin and _closed(prev, line, margin, longest) else None
+        if found is None and at_margin and cw and (k in dashes or column is not None):
+            split = (_column_term(line, dashes[k], cw, False) if k in dashes
+                     else _column_term(line, column, cw, True))  # type: ignore[arg-type]
+            found = (split[0], split[1], False) if split else None
         if found:
             term, at, _ = found
             items.append(_Item(term, [line], text[at:].strip()))

@@ -129,3 +129,42 @@ def test_definitions_seed_guideline(seed_guideline) -> None:
     assert eccrine.startswith("A gland in the skin that secretes sweat.")
     assert "greater concentrations may be found" in eccrine  # the wrapped line joined
     assert eccrine.endswith("armpits, feet, and hands.")
+
+
+def row(text: str, x0: float, top: float, cw: float = 5.0, gap: float = 0.0) -> Line:
+    """A PDF line whose width follows its length (cw points a character, plus a column gap)."""
+    return Line(0, len(text), text, 1, x0=x0, x1=x0 + cw * len(text) + gap, top=top)
+
+
+def test_definitions_two_column_table_split_at_the_column() -> None:
+    # term column at 60, definition column at 180 (the merged first line spans the gap)
+    lines = [
+        row("Sprocket Cells that turn the pretend gears of a widget and that", 60, 100, gap=80),
+        row("wear out after some years of pretend use.", 180, 112),
+        row("Cog Wheel A toothed wheel that meshes with a sprocket in a widget.", 60, 124, gap=70),
+        row("It is made of pretend metal and lasts for years.", 180, 136),
+    ]
+    items = defs.parse(lines)
+    assert [i.term for i in items] == ["Sprocket", "Cog Wheel"]
+    assert defs._definition(items[0]).startswith("Cells that turn")
+
+
+def test_definitions_dash_set_apart_marks_the_term_end() -> None:
+    # "Acute Widget Pain" is 17 characters: at 5 points each the term ends near x 52 + 85
+    dash_x = 52.0 + 5 * 17 + 3
+    lines = [
+        Line(0, 1, "\u2013", 1, x0=dash_x, x1=dash_x + 5, top=99.0),
+        row("Acute Widget Pain Pain present for up to six pretend weeks.", 52, 100),
+        row("Chronic pain \u2013 Pain present after twelve pretend weeks of use.", 52, 114),
+    ]
+    assert [i.term for i in defs.parse(lines)] == ["Acute Widget Pain", "Chronic pain"]
+
+
+def test_definitions_indented_lists_are_not_a_column() -> None:
+    lines = [
+        row("Widget: A device with parts such as the following ones listed below", 36, 100),
+        row("a sprocket that turns the gears of the widget for years", 130, 112),
+        row("a cog that meshes with the sprocket in the pretend widget", 130, 124),
+        row("Cog: A toothed wheel.", 36, 136),
+    ]
+    assert [i.term for i in defs.parse(lines)] == ["Widget", "Cog"]
