@@ -1,40 +1,52 @@
 """Code tables: coverage groups x code systems, entries validated and ranges expanded.
 
-The extractor walks the kept lines of the document's sections in order with a small state
-machine (the vocabulary is data: extractor/rules/codes.toml). Heuristics, in order:
+The extractor walks the kept lines of the document in order (front matter, then every
+section) with a small state machine; the vocabulary is data (extractor/rules/codes.toml).
+Heuristics, in order:
 
  1. Where tables may sit. Every section is read except references, history, websites and
-    index. Inside a `coding` section (or a section whose heading names codes) a code row is
-    taken wherever it appears; elsewhere a table must first be opened by a system header
-    ("CPT", "HCPCS Code Description", "ICD-10 codes covered if ...:") or a column header
-    ("Code Description"), so codes cited in narrative prose are never picked up.
+    index. Inside a `coding` section (or one whose heading names codes, or one the segmenter
+    opened at a group or header line right after a coding section) a code row is taken
+    wherever it appears; elsewhere a table must first be opened by a system header ("CPT",
+    "HCPCS Code Description", "ICD-10 codes covered if ...:", "CPT Codes 81200, 81201,") or
+    a column header ("Code Description"), so codes cited in narrative prose are never rows.
+    A top-level heading ends the table; a nested one (often a category line the segmenter
+    took for a sub-section) only ends the row.
  2. Coverage group. A line naming the coverage ("When services are Not Medically Necessary:",
     "May Be Medically Necessary When Criteria are Met", "The following services are
     considered experimental ...") sets the group of the tables below it until the next one
-    or the end of the section; "<system> codes not covered ..." lines give "not covered",
-    read as investigational where the document calls services experimental or
-    investigational, otherwise as not medically necessary. No group: `unspecified`.
+    or the end of the table; "<system> codes not covered ..." gives "not covered", read as
+    investigational where the document calls services experimental or investigational,
+    otherwise as not medically necessary. No group: `unspecified`.
  3. Code system. A header line made of system names and column words sets the system; a
     header naming several systems, "Procedure Codes", or no header at all lets each row's
-    shape decide (5 digits -> CPT, letter + 4 digits -> HCPCS, letter-digit-x[.x] ->
-    ICD-10-CM). ICD-10 Diagnosis means ICD-10-CM, ICD-10 Procedure ICD-10-PCS. A repeated
-    header (top of a new page) continues the same table.
+    shape decide (5 digits or 4 + F/T/U/M -> CPT, letter + 4 digits -> HCPCS, letter-digit-x
+    [.x] -> ICD-10-CM). ICD-10 Diagnosis means ICD-10-CM, ICD-10 Procedure ICD-10-PCS. A
+    repeated header (top of a new page) continues the same table. A code whose shape fits
+    another system than its header's goes to that system, flagged I_CODE_SYSTEM_MISMATCH.
  4. Rows. A line opening with a code cell: one code, a range (`L74.510-L74.519`,
     `88271 - 88299`, `A to B`) or a comma list of them, then the description. A cell that
-    ends with "," or "-" goes on over the next code-only lines (a wrapped code column).
+    ends with "," or "-" goes on over the next lines (a wrapped code column, even when the
+    description column wraps beside it: "C24.1, C25.0 - esophagus, ...").
  5. Continuation. A following line that is not a row, header, group line or note joins the
     description (a line-end hyphen after a letter joins without a space), so bracketed
-    qualifiers stay with their code. In PDFs a line to the left of the code column, in
-    other type (size, weight), or a lead-in ending with ":" ends the row instead (category
-    sub-headings, footnotes), and a line set at the description column is never a new row.
- 6. Notes ("All diagnoses", "Including, but not limited to, ...") attach to the table of
-    the current system; copyright lines inside a table are skipped.
- 7. Validation. ICD-10-CM codes and range ends are looked up in the April 2026 code set
+    qualifiers stay with their code; a repeated column header at a page top does not end
+    the row. In PDFs a line left of the code column, in other type (size, weight), or a
+    lead-in ending with ":" ends the row instead (category sub-headings, footnotes), and a
+    line set at the description column is never a new row; in plain text a short Title Case
+    line without product words ends the row (a category line). Date columns announced by
+    the column header are left out of descriptions.
+ 6. Notes ("All diagnoses", "Including, but not limited to, ...") attach to the table of the
+    current system; a topic lead-in ("Genotyping for CYP2D6:") becomes a note of the tables
+    that follow it; copyright lines inside a table are skipped.
+ 7. Lines the boilerplate removal took between two kept lines come back when they read as
+    a system header or a code row (a notice removed together with the header below it).
+ 8. Validation. ICD-10-CM codes and range ends are looked up in the April 2026 code set
     (simple-icd-10-cm, imported lazily once per process); a range expands into the billable
     (leaf) codes between its ends, descendants of the end included. CPT, HCPCS, PLA and
     ICD-10-PCS are checked by shape. An invalid code keeps its row with `valid: false` and
-    an `I_CODE_INVALID` issue; a code-looking line that cannot be read as a row is reported
-    as `I_CODE_ROW_UNPARSED`.
+    an `I_CODE_INVALID` issue; a code-looking line inside a table that cannot be read as a
+    row is reported as `I_CODE_ROW_UNPARSED`.
 """
 
 from __future__ import annotations
@@ -62,6 +74,10 @@ _SPACES = regex.compile(r"\s+")
 _DASHES = str.maketrans({"–": "-", "—": "-", "‑": "-", "−": "-"})
 # "G30. 0" (a stray space after the dot) reads as G30.0
 _CODE_WORD = regex.compile(r"\bcode", regex.I)
+_GENERIC_ONLY = regex.compile(r"(?:other )?(?:procedures?|diagnos[ie]s)", regex.I)
+_TOPIC = regex.compile(r"\p{Lu}[^:]*:")
+# a code list inside a sentence: "(CPT codes 81228, 81229, and 81479)."
+_PROSE_TAIL = regex.compile(r"(?:and|or|through|to|thru)\b")
 _DATE_COLUMN = regex.compile(r"\bdate\b", regex.I)
 _DATE = regex.compile(r"(?<![\w/])\d{1,2}/\d{1,2}/\d{2,4}(?![\w/])")
 _EXPLICIT = regex.compile(r"(?:other )?(?:CPT|HCPCS|ICD|PLA)\b", regex.I)
@@ -258,6 +274,8 @@ def read_header(text: str) -> Header | None:
     systems = _systems(m.group("sys"))
     if not systems:
         return None
+    if _GENERIC_ONLY.fullmatch(m.group("sys")):
+        return None  # "Other procedures:" is a topic; "Procedure Codes" is a header
     other = body.lower().startswith("other ")
     return Header(systems, group if group else (UNSPECIFIED if other else None), other)
 
@@ -401,6 +419,7 @@ class _State:
     pending_end: bool = False  # the cell ended with a dash: the next code closes a range
     code_x0: float | None = None  # PDF: x of the code column of the current table
     dated: bool = False  # the column header names dates ("Date Added", "Last Review")
+    topic: str | None = None  # the last topic lead-in ("Genotyping for CYP2D6:")
 
     def set_group(self, group: str, heading: str | None) -> None:
         group = self.not_covered if group == NOT_COVERED else group
@@ -426,11 +445,14 @@ class _State:
         self.block = {}
         self.code_x0 = None
         self.dated = False
+        self.topic = None
 
     def table(self, system: str, line: Line) -> _Table:
         t = self.block.get(system)
         if t is None:
             t = _Table(self.group or UNSPECIFIED, self.heading, system)
+            if self.topic:
+                t.notes.append(self.topic)
             self.block[system] = t
             self.tables.append(t)
         t.touch(line)
@@ -558,8 +580,10 @@ class _Reader:
         if self._header_or_group(line, text):
             return
         if is_heading:
+            # a nested heading inside a table is often a category line the segmenter took
+            # for a sub-section ("Computed Tomography" between CPT rows): the table goes on
             st.end_row()
-            if not in_coding:
+            if not in_coding and top:
                 st.close()
             return
         if is_skipped(text):
@@ -573,6 +597,10 @@ class _Reader:
                 self._extend(line, text)
                 return
             st.end_row()
+            if _TOPIC.fullmatch(text) and len(text.split()) <= 14:
+                st.topic = text  # "Genotyping for CYP2D6:": what the next tables are about
+                st.block = {}  # ... so they are new tables
+                return
             self._maybe_unparsed(line, text)
 
     # pieces ---------------------------------------------------------------------------------
@@ -649,6 +677,8 @@ class _Reader:
                 return False  # "CYP2C19 ...": seven characters are a PCS code only under its header
         if text.endswith(":") and row.description is not None:
             return False  # a lead-in ("CYP2C19 polymorphisms testing for fluoxetine:")
+        if row.dangle == "," and row.description and _PROSE_TAIL.match(row.description):
+            return False  # "81228, 81229, and 81479)." ends a sentence of prose
         st.end_row()
         if st.code_x0 is None and line.x0 is not None:
             st.code_x0 = line.x0

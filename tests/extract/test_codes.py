@@ -270,6 +270,17 @@ None.
     )
 
 
+def test_codes_topic_lead_in_becomes_note_and_prose_lists_are_not_rows() -> None:
+    text = UHC_STYLE.replace(
+        "CPT Code Description",
+        "Gizmo repair procedures:\nBenefit limits do not include repairs (CPT codes\n"
+        "29860, 29861, and 29999).\nCPT Code Description",
+    )
+    tables, _ = _run(text)
+    assert tables[0].notes == ["Gizmo repair procedures:"]
+    assert [e.code for e in tables[0].entries] == ["29860", "29999"]
+
+
 def test_codes_invalid_code_keeps_row_with_issue() -> None:
     text = ANTHEM_STYLE.replace("R61 Generalized hyperhidrosis", "R61.99 A code that is not one")
     tables, ctx = _run(text)
@@ -334,7 +345,7 @@ def test_codes_read_header(line: str, systems: tuple[str, ...], group: str | Non
 
 @pytest.mark.parametrize(
     "line", ["CPT® is a registered trademark of the American Medical Association", "Description",
-             "Diagnosis of the condition is made by a specialist.", "Coding"],
+             "Diagnosis of the condition is made by a specialist.", "Coding", "Other procedures:"],
 )
 def test_codes_read_header_rejects(line: str) -> None:
     assert codes.read_header(line) is None
