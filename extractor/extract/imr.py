@@ -409,18 +409,23 @@ def _reviewer(lines: list[Line], regions: list[_Region], thr: int) -> Reviewer:
         specialties = _split_list_keep_and(spec)
     text = _join(scope)
     if not licensure:
-        m = _search(c["licensed"], text)
-        if m:
-            licensure = _states(m["v"])
+        # "Licensed in Psychology and is licensed to practice in California": the phrase whose
+        # names are all states wins, else the first
+        found = [_states(m["v"]) for pat in c["licensed"]
+                 for m in pat.finditer(text, timeout=_T)]
+        known = set(c["states"].values())
+        licensure = next((f for f in found if f and all(x in known for x in f)),
+                         found[0] if found else [])
     if not specialties:
         m = _search(c["board"], text)
         if m:
             board = True
             specialties = _split_list_keep_and(m["v"])
-        for pats in (c["subspecialty"], c["licensed_as"]):
+        for pats, split in ((c["subspecialty"], _split_list_keep_and),
+                            (c["licensed_as"], _split_list)):  # "Chiropractor and Acupuncturist"
             for pat in pats:
                 for sm in pat.finditer(text, timeout=_T):
-                    for s in _split_list_keep_and(sm["v"]):
+                    for s in split(sm["v"]):
                         if s not in specialties:
                             specialties.append(s)
     elif _search(c["board"], text):
@@ -451,6 +456,7 @@ def _patient(lines: list[Line], regions: list[_Region], header_doi: str | None) 
     whole = _join(lines)
     age: int | None = None
     sex: str | None = None
+    text, whole = _word_ages(text), _word_ages(whole)
     for scope in (text, whole):
         m = _search(c["age_sex"], scope)
         if m:
@@ -468,9 +474,9 @@ def _patient(lines: list[Line], regions: list[_Region], header_doi: str | None) 
         toks = regex.findall(r"[a-z]+", text.lower())
         he = sum(1 for t in toks if t in pt["he_words"])
         she = sum(1 for t in toks if t in pt["she_words"])
-        if he >= 2 and he >= 3 * max(she, 1) and she == 0:
+        if he >= 2 and she == 0:
             sex = "male"
-        elif she >= 2 and she >= 3 * max(he, 1) and he == 0:
+        elif she >= 2 and he == 0:
             sex = "female"
     doi = None
     m = _search(c["injury_date"], text) if text else None
@@ -478,6 +484,26 @@ def _patient(lines: list[Line], regions: list[_Region], header_doi: str | None) 
         doi = iso_date(m["v"])
     return Patient(age=age, sex=sex, date_of_injury=doi or header_doi,  # type: ignore[arg-type]
                    diagnoses=_diagnoses(text or whole))
+
+
+_UNITS = ["", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_TEENS = ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+          "eighteen", "nineteen"]
+_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_WORD_AGE = regex.compile(
+    r"\b(?:(?P<tens>" + "|".join(_TENS[2:]) + r")(?:[- ](?P<unit>" + "|".join(_UNITS[1:])
+    + r"))?|(?P<teen>" + "|".join(_TEENS) + r"))(?=[- ]years?[- ]old)", regex.I)
+
+
+def _word_ages(text: str) -> str:
+    """"fifty-five year old" -> "55 year old", so one age pattern reads both."""
+    def num(m: regex.Match[str]) -> str:
+        if m["teen"]:
+            return str(10 + _TEENS.index(m["teen"].lower()))
+        unit = _UNITS.index(m["unit"].lower()) if m["unit"] else 0
+        return str(10 * _TENS.index(m["tens"].lower()) + unit)
+
+    return _WORD_AGE.sub(num, text)
 
 
 def _sex(word: str, pt: dict[str, Any]) -> str | None:
@@ -778,6 +804,7 @@ def _notice_items(lines: list[Line], start: int, end: int) -> list[_Item]:
     for n in order:
         request, block, detail = blocks.get(n, ("", [], []))
         parts = _split_parts(detail)
+        outcome: str | None
         if n in statements:
             request, outcome, stmt_lines = statements[n]
         else:
@@ -946,13 +973,13 @@ def _other_part(segment: str, non_mtus: bool) -> GuidelineCitation:
     m = c["g_titled"].fullmatch(title, timeout=_T)
     if m:  # "Chronic Pain Medical Treatment Guidelines (2009), Opioids, Tramadol"
         title, sections = m["title"], _sections(m["rest"])
-    title = clean_space(title).strip(" ,.;:-–") or None
+    name = clean_space(title).strip(" ,.;:-–") or None
     chapter = c["g_chapter"].search(segment, timeout=_T) or (
-        c["g_named_chapter"].search(title, timeout=_T) if title else None
+        c["g_named_chapter"].search(name, timeout=_T) if name else None
     )
     year = c["g_year"].search(segment, timeout=_T)
     return GuidelineCitation(
-        text=segment.strip(), source=source, title=title, chapter=chapter["v"] if chapter else None,
+        text=segment.strip(), source=source, title=name, chapter=chapter["v"] if chapter else None,
         sections=sections, pages=_pages(segment), year=year["v"] if year else None,
         sources=_all_sources(segment),
     )

@@ -137,7 +137,8 @@ def test_imr_final_2016_guidelines() -> None:
     assert hip.reviewer_guideline.chapter == "Hip & Pelvis"
     aqua = doc.decisions[0].reviewer_guideline
     assert aqua is not None
-    assert (aqua.source, aqua.title, aqua.year) == ("MTUS", "Chronic Pain Medical Treatment", "2016")
+    assert (aqua.source, aqua.title, aqua.year) == (
+        "MTUS", "Chronic Pain Medical Treatment", "2016")
     assert aqua.sections == ["Aquatic therapy", "Physical medicine"]
     assert [a.source for a in aqua.additional] == ["ODG"]
     assert aqua.sources == ["MTUS", "ODG"]
@@ -325,7 +326,8 @@ def test_imr_repeated_decision_text_is_not_furniture() -> None:
         "Associated surgical service: {x}: Upheld\n"
         "Claims Administrator guideline: The Claims Administrator did not cite any medical\n"
         "evidence for its decision.\n"
-        "MAXIMUS guideline: The Expert Reviewer did not cite any medical evidence for its decision.\n"
+        "MAXIMUS guideline: The Expert Reviewer did not cite any medical evidence for its\n"
+        "decision.\n"
         "Decision rationale: As the surgery is not medically necessary, this ancillary service\n"
         "is not medically necessary.\n"
     )
@@ -392,6 +394,25 @@ def test_imr_reviewer_sentence(sentence: str, licensure: list[str], specialties:
     assert doc.reviewer.board_certified is True
 
 
+@pytest.mark.parametrize(
+    ("sentence", "licensure", "specialties"),
+    [
+        ("The expert reviewer is a Licensed Chiropractor and Acupuncturist and is licensed to "
+         "practice in California.", ["California"], ["Chiropractor", "Acupuncturist"]),
+        ("The expert reviewer is Licensed in Psychology and is licensed to practice in "
+         "California.", ["California"], ["Psychology"]),
+    ],
+)
+def test_imr_reviewer_licensed_not_board(
+    sentence: str, licensure: list[str], specialties: list[str]
+) -> None:
+    doc = parse_text("HOW THE IMR FINAL DETERMINATION WAS MADE\n" + sentence +
+                     "\n\nIMR ISSUES, DECISIONS AND RATIONALES\nKnee brace: Upheld\n")
+    assert doc.reviewer.licensure == licensure
+    assert doc.reviewer.specialties == specialties
+    assert doc.reviewer.board_certified is None
+
+
 def test_imr_reviewer_labels_split_states() -> None:
     doc = parse_text(
         "Independent Medical Review\nThe Expert Reviewer has the following credentials:\n"
@@ -406,13 +427,14 @@ def test_imr_reviewer_labels_split_states() -> None:
 @pytest.mark.parametrize(
     ("summary", "age", "sex"),
     [
-        ("The injured worker is a 48 year old male who sustained an industrial injury.", 48, "male"),
+        ("The injured worker is a 48 year old male who sustained an injury.", 48, "male"),
         ("This case involves a now 53-year-old female with a history of a claim.", 53, "female"),
         ("The injured worker is a(n) 46 year old female, who was hurt at work.", 46, "female"),
         ("The 35 year old male injured worker fell from a ladder.", 35, "male"),
         ("The patient is a 44 year-old woman with neck pain.", 44, "female"),
         ("The applicant is a 61-year-old right-handed man with wrist pain.", 61, "male"),
         ("The injured worker reports that he fell. His pain persists and he limps.", None, "male"),
+        ("The claimant is a fifty-five year old female cashier.", 55, "female"),
     ],
 )
 def test_imr_patient_age_sex(summary: str, age: int | None, sex: str) -> None:
