@@ -101,6 +101,10 @@ _VANCOUVER = regex.compile(
     r"\s*[;:.,]\s*(?P<volume>\d+[A-Za-z]?(?:\s*Suppl\s*\d*)?)?\s*(?:\((?P<issue>[^)]{1,20})\))?"
     r"\s*(?::\s*(?P<pages>[A-Za-z]*\d[\w\-–.]*?))?(?=[.;,\s]|$)"
 )
+_NOT_JOURNAL = regex.compile(
+    r"(?i:version|updated|last|accessed|available|retrieved|published|reviewed|revised|no\b|"
+    r"number|issued|effective)|\P{L}*$"
+)
 # APA: "(2022). Title. Journal, 26(4), 100422."
 _APA_YEAR = regex.compile(r"^(?P<authors>.{2,400}?)\s*\((?P<year>" + YEAR + r")[^)]{0,20}\)\.?\s")
 _APA_JOURNAL = regex.compile(
@@ -429,7 +433,9 @@ def _year(text: str, after: int) -> str | None:
 
 def _parse_reference(raw: str) -> dict[str, object]:
     """Heuristic 5: the fields of one reference entry."""
-    out: dict[str, object] = {}
+    out: dict[str, object] = dict.fromkeys(
+        ("year", "title", "journal", "volume", "pages", "doi", "pmid", "url")
+    )
     if m := _DOI.search(raw):
         out["doi"] = m.group(1).rstrip(".,;)")
     if m := _PMID.search(raw):
@@ -438,6 +444,8 @@ def _parse_reference(raw: str) -> dict[str, object]:
     authors, end = _authors(raw)
     out["authors"] = authors
     block = _VANCOUVER.search(raw, end - 1 if end else 0, timeout=T)
+    if block and _NOT_JOURNAL.match(block.group("journal").strip()):
+        block = None  # "Version 2.2024", "Last updated 2015": a date, not a journal block
     apa = _APA_YEAR.match(raw, timeout=T)
     if apa:
         out["year"] = apa.group("year")
@@ -867,15 +875,15 @@ def _ref_keys(references: list[Reference]) -> list[_RefKey]:
             if len(first.split()) >= 2:
                 names.add(fold(_initials(first)))
                 names.add(fold(first.split()[-1]))
-        head = ref.raw[:200]
-        for a in _PAREN_ACRONYM.finditer(head[: head.find(". ") + 1 if ". " in head else 200]):
+        if a := _PAREN_ACRONYM.search(ref.raw[:150]):  # "Food and Drug Administration (FDA)."
             names.add(fold(a.group(1)))
         keys.append(_RefKey(i, frozenset(n for n in names if n), ref.year))
     return keys
 
 
 def _link(cites: list[tuple[_Found, int]], references: list[Reference]) -> dict[int, int]:
-    """Heuristic 10: citation position -> reference index."""
+    """Heuristic 10: citation position -> reference index (failing a year match, the same
+    author with the year anywhere in the entry, as web pages cite their update year)."""
     keys = _ref_keys(references)
     by_year: dict[str, list[_RefKey]] = {}
     for k in keys:
@@ -892,6 +900,9 @@ def _link(cites: list[tuple[_Found, int]], references: list[Reference]) -> dict[
                 if any(fuzz.ratio(author, n) >= 85 or (len(author) > 3 and f" {author}" in f" {n}")
                        for n in k.names)
             ]
+        if not exact:
+            # a web page has no publication year: its update or access year is what is cited
+            exact = [k for k in keys if author in k.names and c.year[:4] in references[k.index].raw]
         if not exact:
             continue
         suffix = c.year[4:]

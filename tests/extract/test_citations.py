@@ -54,7 +54,8 @@ PARENTHETICAL = [
      [("Agency for Widget Quality", "2018")]),
     ("Pairs (Hallam and Brooke, 2013; Pike & Vance, 2015).",
      [("Hallam", "2013"), ("Pike", "2015")]),
-    ("See (e.g., Marlow, 2010; see also Dunmore, 2012).", [("Marlow", "2010"), ("Dunmore", "2012")]),
+    ("See (e.g., Marlow, 2010; see also Dunmore, 2012).",
+     [("Marlow", "2010"), ("Dunmore", "2012")]),
     ("Particles (van Delft, 2017; de Souza et al., 2018).",
      [("van Delft", "2017"), ("de Souza", "2018")]),
     ("No comma (Quorn 2011; Baxley, 2014).", [("Quorn", "2011"), ("Baxley", "2014")]),
@@ -64,6 +65,8 @@ PARENTHETICAL = [
     ("A named report (FDA Summary of Safety, 2019).", [("FDA", "2019")]),
     ("Compound names (Ruiz-Oliva, 2019; O'Hagan, 2021).",
      [("Ruiz-Oliva", "2019"), ("O'Hagan", "2021")]),
+    ("The panel agreed (U.S. FDA, 2023a).", [("FDA", "2023a")]),
+    ("A date-like surname (Mar, 2005) is no citation without a list naming it.", []),
 ]
 
 
@@ -82,10 +85,13 @@ NARRATIVE = [
     ("Brisk and associate (2017) commented.", [("Brisk", "2017")]),
     ("The Widget Safety Task Force (2006) found little evidence.",
      [("Widget Safety Task Force", "2006")]),
-    ("The American Society for Widget Medicine (ASWM) (2009) stated it plainly.", [("ASWM", "2009")]),
+    ("The American Society for Widget Medicine (ASWM) (2009) stated it plainly.",
+     [("ASWM", "2009")]),
     ("In 2019, Penhallow and colleagues published a trial.", [("Penhallow", "2019")]),
     ("Results were published in 2021 by Trevose and colleagues.", [("Trevose", "2021")]),
     ("Registry data were published by Carnell and colleagues in 2024.", [("Carnell", "2024")]),
+    ("A letter in the Journal of Widgets, Wilkinson (2005) argued it.", [("Wilkinson", "2005")]),
+    ("Bonner et al., WidgetGroup, and Sallow (2024) ran a trial.", [("Bonner", "2024")]),
     ("The ACOG's Committee Opinion on \u201cWidget testing\u201d (2020) advised caution.",
      [("ACOG", "2020")]),
 ]
@@ -206,6 +212,18 @@ def test_references_unnumbered_paragraphs() -> None:
     assert [c.reference for c in cites] == [0, 2]
 
 
+def test_citations_date_like_surname_named_by_the_list() -> None:
+    text = _discussion("Banding was popular (Jan, 2005; Quorn, 2011).") + """
+References
+
+1. Jan JC, Hong D. Banding in practice. Widget Surg. 2005; 2(1):1-5.
+2. Quorn T, Ashby D. Early widget results. Ann Widget Surg. 2011; 7:55-60.
+"""
+    refs, cites, _ = _run(text)
+    assert [(c.authors[0], c.year, c.reference) for c in cites] == [
+        ("Jan", "2005", 0), ("Quorn", "2011", 1)]
+
+
 def test_references_parse_fields() -> None:
     got = _parse_reference(
         "Marlow KJ, Dunmore E. Outcomes after widget repair. Widget Surg. Aug 01 2006; "
@@ -221,6 +239,12 @@ def test_references_parse_fields() -> None:
     assert apa["authors"] == ["Lisle", "Garrow"] and apa["year"] == "2021"
     assert (apa["journal"], apa["volume"], apa["pages"]) == ("Journal of Widget Studies", "26",
                                                              "100422")
+    org = _parse_reference(
+        "Widget Cancer Network (WCN). Widget guidelines: strain. Version 2.2024. "
+        "https://www.example.org/strain.pdf. Accessed May 2, 2024."
+    )
+    assert org["authors"] == ["Widget Cancer Network"]
+    assert org["year"] is None and org["journal"] is None  # a version and an access date and org["url"] == "https://www.example.org/strain.pdf"
 
 
 # --- the seed and the real documents -----------------------------------------------------
