@@ -244,7 +244,8 @@ def test_references_parse_fields() -> None:
         "https://www.example.org/strain.pdf. Accessed May 2, 2024."
     )
     assert org["authors"] == ["Widget Cancer Network"]
-    assert org["year"] is None and org["journal"] is None  # a version and an access date and org["url"] == "https://www.example.org/strain.pdf"
+    assert org["year"] is None and org["journal"] is None  # a version and an access date
+    assert org["url"] == "https://www.example.org/strain.pdf"
 
 
 # --- the seed and the real documents -----------------------------------------------------
