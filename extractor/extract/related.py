@@ -12,8 +12,9 @@ Related documents (rules/related.toml):
 
 History rows:
   4. In sections of kind `history`, a row starts with a status word from the rule file and/or a
-     date ("Reviewed 08/08/2024 MPTAC review. ...", "04/01/2022 Updated Coding section ...");
-     lines that start neither continue the row's action (wrapped cells).
+     date ("Reviewed 08/08/2024 MPTAC review. ...", "04/01/2022 Updated Coding section ..."),
+     the document's id possibly before the date; lines that start neither continue the row's
+     action (wrapped cells), and a date wrapped under a status cell completes that row.
   5. The table ends at a paragraph set apart from the rows: a gap before a line that starts no
      row and sits left of the rows' text, or a blank-line gap in text documents.
 """
@@ -32,6 +33,8 @@ from extractor.models.contract import HistoryRow, RelatedDocument
 from extractor.rules import load
 from extractor.textutil import clean_space, fold
 
+# the document's id opening its first history row ("MP 2.312 02/21/2020 Consensus Review.")
+_LEADING_ID = regex.compile(r"^[A-Z]{1,5}[ -]?\d+(?:\.\d+)*\s+(?=\d{1,2}/\d)")
 _DATE_START = regex.compile(
     r"^(?P<date>\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{4}|"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2},?\s+)?\d{4})\b",
@@ -122,7 +125,7 @@ def extract_related(ctx: Context) -> list[RelatedDocument]:
 
 def _row_start(text: str) -> tuple[str | None, str | None, str] | None:
     """(status, iso date, rest) when a line opens a history row."""
-    t = clean_space(text)
+    t = _LEADING_ID.sub("", clean_space(text), count=1)
     status = None
     m = _rules().status.match(t, timeout=0.05)
     if m:
@@ -163,9 +166,12 @@ def _rows(lines: list[Line]) -> list[HistoryRow]:
     for line in lines:
         cur = rows[-1] if rows else None
         start = _row_start(line.text)
-        if start is not None and cur is not None and cur.date is None \
-                and start[0] is None and not start[2]:
-            cur.date = start[1]  # a date alone under a status cell ("Updated codes" / date)
+        if start is not None and cur is not None and cur.date is None and start[0] is None \
+                and (not start[2] or (cur.status is not None and line.gap_before == 0)):
+            # a date wrapped under its status cell ("Updated codes" / "04/01/2025 ...")
+            cur.date = start[1]
+            if start[2]:
+                cur.parts.append(start[2])
             cur.end = line.end
             continue
         if start is not None:

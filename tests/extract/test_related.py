@@ -129,3 +129,19 @@ def test_related_synthetic_document() -> None:
     text = SYNTHETIC
     for h in doc.history:
         assert text[h.span[0]:h.span[1]].startswith(h.status or "")
+
+
+def test_related_history_row_led_by_the_document_id() -> None:
+    assert related._row_start("PW 1.234 02/21/2020 Consensus review. No change.") == (
+        None, "2020-02-21", "Consensus review. No change.")
+
+
+def test_related_history_date_and_text_wrapped_under_status() -> None:
+    rows = related._rows(lines(
+        (70.0, "Updated codes n/a Unchanged Split the pretend code list into those considered", 0),
+        (70.0, "03/17/2024 necessary and not.", 0),
+        (70.0, "Created 08/29/2022 02/12/2023 Panel review.", 1),
+    ))
+    assert [(r.status, r.date) for r in rows] == [("Updated codes", "2024-03-17"),
+                                                  ("Created", "2022-08-29")]
+    assert rows[0].action.endswith("considered necessary and not.")
