@@ -521,7 +521,13 @@ class _UnitBuilder:
             return True  # back in an open unlabelled list
         if prev.kind == "heading" or not prev.last_text.endswith(":"):
             return False
-        return line.x0 > prev.x0 + INDENT_MIN
+        column = prev.x0
+        if prev.kind == "item" and prev.label is not None:
+            # deeper than the item's text, not merely its label: the wrapped lines' column, or
+            # room for the label when the item is one line
+            wrapped = [ln.x0 for ln in prev.lines[1:] if ln.x0 is not None]
+            column = min(wrapped) if wrapped else prev.x0 + 18
+        return line.x0 > column + INDENT_MIN
 
     def build(self, entries: list[_Entry]) -> list[Unit]:
         for e in entries:
