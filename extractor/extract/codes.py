@@ -74,6 +74,7 @@ _SPACES = regex.compile(r"\s+")
 _DASHES = str.maketrans({"–": "-", "—": "-", "‑": "-", "−": "-"})
 # "G30. 0" (a stray space after the dot) reads as G30.0
 _CODE_WORD = regex.compile(r"\bcode", regex.I)
+_MARKS = regex.compile(r"[*†‡§]")  # footnote marks in headers ("CPT®* Codes")
 _GENERIC_ONLY = regex.compile(r"(?:other )?(?:procedures?|diagnos[ie]s)", regex.I)
 _TOPIC = regex.compile(r"\p{Lu}[^:]*:")
 # a code list inside a sentence: "(CPT codes 81228, 81229, and 81479)."
@@ -97,6 +98,7 @@ class _Rules:
     columns: frozenset[str]
     groups: list[tuple[str, regex.Pattern[str], bool]]  # (id, pattern, whole line)
     clauses: list[tuple[str, regex.Pattern[str]]]
+    prefixes: list[tuple[str, regex.Pattern[str]]]  # "Other", "Covered", "Non-covered" ...
     notes: list[regex.Pattern[str]]
     skips: list[regex.Pattern[str]]
     row: regex.Pattern[str]
@@ -114,8 +116,11 @@ def _rules() -> _Rules:
     }
     alias_union = "|".join(f"(?:{s['alias']})" for s in systems)
     unit = rf"(?:{alias_union})®?(?: codes?| code\(s\))?(?![\p{{L}}\p{{N}}])"
-    header = regex.compile(rf"^(?:other )?(?P<sys>{unit}(?: ?(?:/|,|&|and|or) ?{unit})*)",
-                           regex.I | regex.V1)
+    prefixes = "|".join(f"(?:{p['match']})" for p in data["prefix"])
+    header = regex.compile(
+        rf"^(?:(?P<pre>{prefixes}) )?(?P<sys>{unit}(?: ?(?:/|,|&|and|or) ?{unit})*)",
+        regex.I | regex.V1,
+    )
     groups: list[tuple[str, regex.Pattern[str], bool]] = []
     for g in data["group"]:
         whole = "fullmatch" in g
@@ -138,6 +143,7 @@ def _rules() -> _Rules:
         columns=frozenset(data["header"]["columns"]),
         groups=groups,
         clauses=rules.compile_all("codes.clause", data["clause"], key="match"),
+        prefixes=rules.compile_all("codes.prefix", data["prefix"], key="match"),
         notes=[regex.compile(p, regex.I | regex.V1) for p in data["notes"]["match"]],
         skips=[regex.compile(p, regex.I | regex.V1) for p in data["skip"]["match"]],
         row=row,
@@ -241,7 +247,7 @@ def infer_system(code: str, allowed: tuple[str, ...]) -> str | None:
 class Header:
     systems: tuple[str, ...]  # named systems ("procedure" expanded); empty for column headers
     group: str | None  # a group given by the same line ("... codes covered if ...")
-    other: bool  # "Other CPT codes ..."
+    other: bool  # a prefix word opened the header ("Other CPT codes", "Covered ...")
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,8 +264,8 @@ class Row:
 def read_header(text: str) -> Header | None:
     """A system header ("CPT", "ICD-10 Diagnosis", "CPT codes covered if ...:") or None."""
     r = _rules()
-    body = text.rstrip(":").strip()
-    words = body.lower().replace("/", " / ").split()
+    body = _MARKS.sub("", text).rstrip(":").strip()
+    words = _words(body)
     if words and all(w in r.columns for w in words) and _CODE_WORD.search(body):
         return Header((), None, False)
     m = r.header.match(body, timeout=_TIMEOUT)
@@ -267,7 +273,7 @@ def read_header(text: str) -> Header | None:
         return None
     rest = body[m.end():].strip(" :")
     group: str | None = None
-    if rest and not all(w in r.filler for w in rest.lower().replace("/", " / ").split()):
+    if rest and not all(w in r.filler for w in _words(rest)):
         group = next((gid for gid, pat in r.clauses if pat.match(rest, timeout=_TIMEOUT)), None)
         if group is None:
             return None
@@ -276,8 +282,16 @@ def read_header(text: str) -> Header | None:
         return None
     if _GENERIC_ONLY.fullmatch(m.group("sys")):
         return None  # "Other procedures:" is a topic; "Procedure Codes" is a header
-    other = body.lower().startswith("other ")
-    return Header(systems, group if group else (UNSPECIFIED if other else None), other)
+    pre = m.group("pre")
+    if pre and group is None:  # "Other CPT codes", "Non-covered HCPCS codes"
+        group = next((gid for gid, pat in r.prefixes if pat.fullmatch(pre, timeout=_TIMEOUT)),
+                     None) or None
+    return Header(systems, group, bool(pre))
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words of a header line, punctuation around them dropped."""
+    return [w for w in (w.strip("().,;") for w in text.lower().replace("/", " / ").split()) if w]
 
 
 def _systems(names: str) -> tuple[str, ...]:
@@ -727,8 +741,6 @@ class _Reader:
                 return True
             if header.group is not None:
                 st.set_group(header.group, text)
-            elif header.other:
-                st.set_group(UNSPECIFIED, text)
             st.end_row()
             st.systems = header.systems
             st.open = True

@@ -281,6 +281,37 @@ def test_codes_topic_lead_in_becomes_note_and_prose_lists_are_not_rows() -> None
     assert [e.code for e in tables[0].entries] == ["29860", "29999"]
 
 
+CIGNA_STYLE = """Gadget Testing
+
+Coding Information
+
+Considered Medically Necessary when criteria in the policy statements above are met:
+
+CPT®* Codes Description
+81200 Gadget gene analysis; common variants
+
+Considered Experimental/Investigational/Unproven when used to report:
+
+HCPCS Codes Description
+S3800 Genetic testing for a made-up condition
+
+*Current Procedural Terminology (CPT®) ©2024 American Medical Association: Chicago, IL.
+
+References
+
+1. Someone A. A study. J Made Up. 2020;1:1-2.
+"""
+
+
+def test_codes_cigna_style_headers_and_groups() -> None:
+    tables, _ = _run(CIGNA_STYLE)
+    assert _rows(tables) == [
+        ("medically_necessary", "CPT", "81200", None),
+        ("investigational_not_medically_necessary", "HCPCS", "S3800", None),
+    ]
+    assert tables[1].entries[0].description == "Genetic testing for a made-up condition"
+
+
 def test_codes_invalid_code_keeps_row_with_issue() -> None:
     text = ANTHEM_STYLE.replace("R61 Generalized hyperhidrosis", "R61.99 A code that is not one")
     tables, ctx = _run(text)
@@ -334,6 +365,11 @@ def test_codes_read_row_rejects_prose(line: str) -> None:
         ("HCPCS codes not covered for indications listed in the CPB:", ("HCPCS",), "not_covered"),
         ("Other CPT codes related to the CPB:", ("CPT",), "unspecified"),
         ("Code Code Description", (), None),
+        ("CPT®* Codes Description", ("CPT",), None),
+        ("CPT (Current Procedural Terminology) Codes", ("CPT",), None),
+        ("Non-covered ICD-10 codes:", ("ICD-10-CM",), "not_covered"),
+        ("Covered Diagnosis Codes", ("ICD-10-CM",), "medically_necessary"),
+        ("Applicable HCPCS Codes", ("HCPCS",), None),
     ],
 )
 def test_codes_read_header(line: str, systems: tuple[str, ...], group: str | None) -> None:
@@ -345,7 +381,8 @@ def test_codes_read_header(line: str, systems: tuple[str, ...], group: str | Non
 
 @pytest.mark.parametrize(
     "line", ["CPT® is a registered trademark of the American Medical Association", "Description",
-             "Diagnosis of the condition is made by a specialist.", "Coding", "Other procedures:"],
+             "Diagnosis of the condition is made by a specialist.", "Coding", "Other procedures:",
+             "Procedures"],
 )
 def test_codes_read_header_rejects(line: str) -> None:
     assert codes.read_header(line) is None
@@ -360,6 +397,11 @@ def test_codes_read_header_rejects(line: str) -> None:
          "investigational_not_medically_necessary"),
         ("Code May Be Medically Necessary When Criteria are Met", "medically_necessary"),
         ("Covered when medically necessary:", "medically_necessary"),
+        ("Considered Experimental/Investigational/Unproven when used to report:",
+         "investigational_not_medically_necessary"),
+        ("Experimental, investigational, or unproven", "investigational_not_medically_necessary"),
+        ("Non-Covered Codes", "not_covered"),
+        ("Covered Indications", None),
         ("For the procedure codes listed above when criteria are not met.", None),
     ],
 )
