@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import regex
@@ -57,6 +57,12 @@ from extractor.textutil import clean_space, fold
 
 _T = 0.2  # seconds: timeout for any pattern match that could backtrack
 _FLAGS = regex.I | regex.V1
+@cache
+def _re(pattern: str, flags: int = 0) -> regex.Pattern[str]:
+    """A literal pattern of this module, compiled once."""
+    return regex.compile(pattern, flags)
+
+
 _SENTENCE_END = regex.compile(r"[.!?][\"'”’)\]]?$")
 # section kinds that close the list of decided items when they follow it
 _AFTER_DECISIONS = frozenset({"documents_reviewed", "how_determined", "case_summary"})
@@ -152,11 +158,6 @@ def _rules() -> _Rules:
         "partial_head": _cl(dc["partial_head"], date_src),
         "not_necessary": _cl(dc["not_necessary"], date_src),
         "necessary": _cl(dc["necessary"], date_src),
-        "labels": {
-            kind: _cl([r"(?:" + p + r")\s*:\s*(?P<rest>.*)" for p in pats], date_src)
-            + _cl([r"(?:" + p + r")\s*(?P<rest>)" for p in pats], date_src)
-            for kind, pats in dc["labels"].items()
-        },
         "statement_start": _c(dc["notice"]["statement_start"], date_src),
         "statement": _c(dc["notice"]["statement"], date_src),
         "block_start": _c(dc["notice"]["block_start"], date_src),
@@ -225,13 +226,13 @@ _MONTHS = {m: i for i, m in enumerate(
 def iso_date(text: str) -> str | None:
     """'11/09/2016', '10-13-16', 'May 10, 2001' -> ISO; None when not a valid date."""
     t = clean_space(text)
-    m = regex.fullmatch(r"(\d{1,2})\s*[/-]\s*(\d{1,2})\s*[/-]\s*(\d{4}|\d{2})", t)
+    m = _re(r"(\d{1,2})\s*[/-]\s*(\d{1,2})\s*[/-]\s*(\d{4}|\d{2})").fullmatch(t)
     if m:
         month, day, year = int(m[1]), int(m[2]), int(m[3])
         if len(m[3]) == 2:
             year += 2000 if year <= 40 else 1900
     else:
-        m = regex.fullmatch(r"\b([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})", t)
+        m = _re(r"\b([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})").fullmatch(t)
         if not m or m[1].lower() not in _MONTHS:
             return None
         month, day, year = _MONTHS[m[1].lower()], int(m[2]), int(m[3])
@@ -350,7 +351,7 @@ def _metadata(text: str, header: str, layout: str | None) -> ImrMetadata:
 
 
 def _split_list(value: str) -> list[str]:
-    parts = regex.split(r",|;|\band\b(?!\s*/)|(?<=\s)/(?=\s)", value)
+    parts = _re(r",|;|\band\b(?!\s*/)|(?<=\s)/(?=\s)").split(value)
     return [p.strip(" .:") for p in parts if p.strip(" .:")]
 
 
@@ -381,12 +382,12 @@ def _labelled_value(
             if (
                 (nxt.gap_before >= thr and parts[0])
                 or lex.top(t)
-                or regex.match(r"[A-Z][\w()/ ]{0,40}:", t)
+                or _re(r"[A-Z][\w()/ ]{0,40}:").match(t)
                 or _search(others, t)
             ):
                 break
-            cue = regex.search(r"(?:[,&/-]|\b(?:and|of|the|New|North|South|West|Rhode))$",
-                               parts[-1])
+            cue = _re(r"(?:[,&/-]|\b(?:and|of|the|New|North|South|West|Rhode))$").search(
+                parts[-1])
             if not cue and (len(t.split()) > 6 or _SENTENCE_END.search(t)):
                 break
             parts.append(t)
@@ -436,7 +437,7 @@ def _reviewer(lines: list[Line], regions: list[_Region], thr: int) -> Reviewer:
 def _split_list_keep_and(value: str) -> list[str]:
     """Specialties split at commas and semicolons only: "Physical Medicine and Rehabilitation"
     is one specialty."""
-    parts = regex.split(r"[,;]", clean_space(value))
+    parts = _re(r"[,;]").split(clean_space(value))
     return [p.strip(" .:") for p in parts if p.strip(" .:")]
 
 
@@ -444,7 +445,7 @@ def _split_list_keep_and(value: str) -> list[str]:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s for s in regex.split(r"(?<=[.!?])\s+(?=[A-Z(\"'])", text) if s]
+    return [s for s in _re(r"(?<=[.!?])\s+(?=[A-Z(\"'])").split(text) if s]
 
 
 def _patient(lines: list[Line], regions: list[_Region], header_doi: str | None) -> Patient:
@@ -471,7 +472,7 @@ def _patient(lines: list[Line], regions: list[_Region], header_doi: str | None) 
     if age is not None and not 1 <= age <= 110:
         age = None
     if sex is None and text:
-        toks = regex.findall(r"[a-z]+", text.lower())
+        toks = _re(r"[a-z]+").findall(text.lower())
         he = sum(1 for t in toks if t in pt["he_words"])
         she = sum(1 for t in toks if t in pt["she_words"])
         if he >= 2 and she == 0:
@@ -552,7 +553,7 @@ def _diagnosis_list(tail: str) -> list[str]:
             groups.append([a if pending is None else pending, b])
             heads.append(piece)
             pending = None
-        elif pending is None and groups and regex.search(r"\b(?:of|in|to|at|on)\b", heads[-1]):
+        elif pending is None and groups and _re(r"\b(?:of|in|to|at|on)\b").search(heads[-1]):
             groups[-1][1] = b
         elif pending is None:
             pending = a
@@ -564,7 +565,7 @@ def _diagnosis_list(tail: str) -> list[str]:
     out: list[str] = []
     for a, b in groups:
         item = tail[a:b].strip(" .:,;\"'“”")
-        item = regex.sub(r"^(?:(?:and|or)\s+)?(?:(?:a|an|the)\s+)?", "", item, flags=regex.I)
+        item = _re(r"^(?:(?:and|or)\s+)?(?:(?:a|an|the)\s+)?", regex.I).sub("", item)
         if item and item not in out:
             out.append(item)
     return out
@@ -581,13 +582,27 @@ class _Item:
     parts: dict[str, str] = field(default_factory=dict)  # claims_administrator/reviewer/rationale
 
 
+@cache
+def _label_res() -> list[tuple[str, regex.Pattern[str], regex.Pattern[str]]]:
+    """Per label kind: the label with a colon and text after it, and the label alone."""
+    out = []
+    for kind, pats in _rules().raw["decision"]["labels"].items():
+        alt = "(?:" + "|".join(pats) + ")"
+        out.append((kind, regex.compile(alt + r"\s*:\s*(?P<rest>.*)", _FLAGS),
+                    regex.compile(alt + r"\s*:?", _FLAGS)))
+    return out
+
+
+@lru_cache(maxsize=4096)
 def _label(text: str) -> tuple[str, str] | None:
     """(label kind, text after the label) when a line opens with a decision label."""
-    for kind, pats in _rules().compiled["labels"].items():
-        for k, pat in enumerate(pats):
-            m = pat.match(text.strip(), timeout=_T)
-            if m and (k < len(pats) // 2 or m.end() == len(text.strip())):
-                return kind, m["rest"].strip()
+    t = text.strip()
+    for kind, with_colon, alone in _label_res():
+        m = with_colon.match(t, timeout=_T)
+        if m:
+            return kind, m["rest"].strip()
+        if alone.fullmatch(t, timeout=_T):
+            return kind, ""
     return None
 
 
@@ -618,8 +633,8 @@ def _outcome_from_text(text: str) -> str | None:
 
 def _clean_request(text: str) -> str:
     text = clean_space(text).rstrip(" :")
-    text = regex.sub(r"^\(?\d{1,2}[.)]\s+", "", text)  # "1. MRI of the knee: Upheld"
-    text = regex.sub(r"\s+is$", "", text)
+    text = _re(r"^\(?\d{1,2}[.)]\s+").sub("", text)  # "1. MRI of the knee: Upheld"
+    text = _re(r"\s+is$").sub("", text)
     return text.rstrip(" .:")
 
 
@@ -820,7 +835,7 @@ def _notice_items(lines: list[Line], start: int, end: int) -> list[_Item]:
 def _numbered_chunks(lines: list[Line]) -> list[list[Line]]:
     chunks: list[list[Line]] = []
     for line in lines:
-        if regex.match(r"^\s*\(?\d{1,2}[.)]\s+", line.text) or not chunks:
+        if _re(r"^\s*\(?\d{1,2}[.)]\s+").match(line.text) or not chunks:
             chunks.append([line])
         else:
             chunks[-1].append(line)
@@ -828,7 +843,7 @@ def _numbered_chunks(lines: list[Line]) -> list[list[Line]]:
 
 
 def _strip_number(text: str) -> str:
-    return regex.sub(r"^\s*\(?\d{1,2}[.)]\s+", "", text)
+    return _re(r"^\s*\(?\d{1,2}[.)]\s+").sub("", text)
 
 
 def _review_items(lines: list[Line], regions: list[_Region]) -> list[_Item]:
@@ -836,7 +851,7 @@ def _review_items(lines: list[Line], regions: list[_Region]) -> list[_Item]:
     items: list[_Item] = []
     issues_at = [k for k, r in enumerate(regions)
                  if r.kind == "decisions" and r.heading is not None
-                 and regex.search(r"issues?\s+at\s+dispute", r.heading.text, _FLAGS)]
+                 and _re(r"issues?\s+at\s+dispute", _FLAGS).search(r.heading.text)]
     for n, k in enumerate(issues_at):
         stop = issues_at[n + 1] if n + 1 < len(issues_at) else len(regions)
         issue = regions[k]
@@ -880,8 +895,8 @@ def _pages(text: str) -> list[str]:
     c = _rules().compiled
     out: list[str] = []
     for m in c["g_pages"].finditer(text, timeout=_T):
-        for p in regex.split(r",|\band\b|&", m["v"]):
-            p = regex.sub(r"(?<=\d)\s*[-–]\s*(?=\d)", "-", p.strip())
+        for p in _re(r",|\band\b|&").split(m["v"]):
+            p = _re(r"(?<=\d)\s*[-–]\s*(?=\d)").sub("-", p.strip())
             if p and p not in out:
                 out.append(p)
     return out
@@ -898,11 +913,11 @@ def _sections(text: str) -> list[str]:
             depth += 1
         elif ch in ")]":
             depth = max(0, depth - 1)
-        elif ch == "," and depth == 0 and regex.match(r",\s+(?:and\s+)?[A-Z0-9]", text[i:]):
+        elif ch == "," and depth == 0 and _re(r",\s+(?:and\s+)?[A-Z0-9]").match(text, i):
             out.append(text[last:i])
             last = i + 1
     out.append(text[last:])
-    parts = [regex.sub(r"^and\s+", "", p.strip(" .;")) for p in out]
+    parts = [_re(r"^and\s+").sub("", p.strip(" .;")) for p in out]
     return [p for p in parts if p]
 
 
@@ -998,7 +1013,7 @@ def _strip_tail(text: str) -> str:
     """Drop "part of the MTUS" and the empty list slots left where pages were removed."""
     for pat in _rules().compiled["g_tail"]:
         text = pat.sub("", text)
-    text = regex.sub(r"(?:\s*,){2,}", ",", text)
+    text = _re(r"(?:\s*,){2,}").sub(",", text)
     return clean_space(text).strip(" ,.;:-–")
 
 
@@ -1016,9 +1031,7 @@ def parse_guideline(text: str | None) -> GuidelineCitation | None:
         m = c["g_non_mtus"].match(seg, timeout=_T)
         if m:
             parsed.append(_other_part(seg[m.end():], non_mtus=True))
-        elif c["g_mtus"].match(seg, timeout=_T) and regex.match(r"(?:the\s+)?(?:California\s+)?"
-                                                                  r"(?:MTUS|Medical\s+Treatment)",
-                                                                  seg, _FLAGS):
+        elif c["g_mtus"].match(seg, timeout=_T):
             parsed.extend(_mtus_parts(seg))
         else:
             parsed.append(_other_part(seg, non_mtus=False))
