@@ -84,7 +84,7 @@ _AUTHOR_START = regex.compile(
     r"(?:\s[\p{Lu}][\p{L}'’\-]+)?\s[\p{Lu}]{1,4}(?:\s(?:Jr|Sr|II|III))?[,.;]"  # Vancouver
     r"|^[\p{Lu}][\p{L}'’\-]+(?:\s[\p{Lu}][\p{L}'’\-]+)?,\s(?:[\p{Lu}]\.\s?)+"  # APA
     r"|^[\p{Lu}][\p{L}&'’\-]*(?:\s+(?:of|for|and|the|on|&|[\p{Lu}][\p{L}&'’\-.]*)){0,10}"
-    r"(?:\s\([\p{Lu}&/\-]{2,12}\))?\.\s"  # organisation
+    r"(?:\s\([\p{Lu}&/\-]{2,12}\))?\.\s(?!\d)"  # organisation (not "Journal. 2020;")
 )
 _DOI = regex.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", regex.I)
 _PMID = regex.compile(r"\bPMID:?\s*(\d{5,9})\b", regex.I)
@@ -341,7 +341,9 @@ def _is_intro(text: str) -> bool:
 
 def _split_unnumbered(lines: list[Line], category: str | None) -> Entries:
     """Heuristic 4."""
-    use_gaps = not is_double_spaced(lines)
+    gapped = sum(1 for ln in lines[1:] if ln.gap_before > 0)
+    # a blank line after every line (text extracted double spaced) carries no entry signal
+    use_gaps = not (is_double_spaced(lines) or (len(lines) >= 3 and gapped > 0.6 * len(lines[1:])))
     entries: list[tuple[list[Line], str | None]] = []
     current: list[Line] | None = None
     in_intro = False

@@ -224,6 +224,17 @@ References
         ("Jan", "2005", 0), ("Quorn", "2011", 1)]
 
 
+def test_references_unnumbered_double_spaced_text() -> None:
+    """Text extracted with a blank line after every line: entries start at an author."""
+    spaced = "\n\n".join(UNNUMBERED.split("References\n", 1)[1].replace("\n\n", "\n").split("\n"))
+    text = _discussion("Hallam and colleagues (2018) measured it (Pike, 2020).") + (
+        "\nReferences\n\n" + spaced
+    )
+    refs, cites, _ = _run(text)
+    assert [r.authors[0] for r in refs] == ["Hallam", "Institute for Widget Standards", "Pike"]
+    assert [c.reference for c in cites] == [0, 2]
+
+
 def test_references_parse_fields() -> None:
     got = _parse_reference(
         "Marlow KJ, Dunmore E. Outcomes after widget repair. Widget Surg. Aug 01 2006; "
