@@ -30,7 +30,8 @@ def classify(text: str) -> str:
     min_score, fams = _rules()
     head = fold(text[:_HEAD_CHARS])
     scores = {
-        fam: sum(w for pat, w in pats if pat.search(head, timeout=0.5)) for fam, pats in fams.items()
+        fam: sum(w for pat, w in pats if pat.search(head, timeout=0.5))
+        for fam, pats in fams.items()
     }
     best = max(scores, key=lambda f: (scores[f], f == "guideline"))
     return best if scores[best] >= min_score else "unknown"

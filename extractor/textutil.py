@@ -12,7 +12,7 @@ _FOLD = str.maketrans(
     }
 )
 _SPACES = re.compile(r"\s+")
-_WORD = re.compile(r"[^\W_]+")
+WORD = re.compile(r"[^\W_]+")
 
 
 def fold(text: str) -> str:
@@ -27,4 +27,4 @@ def clean_space(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Folded word tokens (letters and digits)."""
-    return _WORD.findall(fold(text))
+    return WORD.findall(fold(text))

@@ -21,9 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
+import regex
+
 from extractor.document import Line, RawDocument
 from extractor.models.contract import Removed
 from extractor.rules import compile_all, load
+from extractor.textutil import WORD as _WORD
 from extractor.textutil import clean_space, fold, words
 
 _DIGITS = re.compile(r"\d+")
@@ -39,8 +42,10 @@ class Cleaned:
 
 @dataclass(frozen=True, slots=True)
 class _Rules:
-    lines: list[tuple[str, object]]
-    anchors: list[tuple[str, object]]
+    lines: regex.Pattern[str]  # all line rules as one alternation of named groups
+    line_ids: dict[str, str]  # group name -> rule id
+    anchors: regex.Pattern[str]
+    anchor_ids: dict[str, str]
     shingles: dict[tuple[str, ...], str]
     notice_text: dict[str, str]  # id -> folded word string, for short-fragment checks
     n: int
@@ -65,23 +70,32 @@ def _rules() -> _Rules:
         for i in range(len(toks) - n + 1):
             shingles.setdefault(tuple(toks[i : i + n]), item["id"])
     rep = data["repetition"]
+    line_pat, line_ids = _alternation(lines)
+    anchor_pat, anchor_ids = _alternation(anchors)
     return _Rules(
-        lines, anchors, shingles, notice_text, n, float(data["shingles"]["min_share"]),
+        line_pat, line_ids, anchor_pat, anchor_ids, shingles, notice_text, n,
+        float(data["shingles"]["min_share"]),
         int(data["shingles"]["min_words"]), float(rep["min_share"]), int(rep["min_pages"]),
         int(rep["edge_lines"]),
     )
 
 
+def _alternation(
+    rules: list[tuple[str, regex.Pattern[str]]],
+) -> tuple[regex.Pattern[str], dict[str, str]]:
+    """One pattern for many rules (one scan per line instead of one per rule); the named group
+    that matched tells which rule it was, and earlier rules win as they did one by one."""
+    names = {f"r{i}": rid for i, (rid, _pat) in enumerate(rules)}
+    body = "|".join(f"(?P<r{i}>{pat.pattern})" for i, (_rid, pat) in enumerate(rules))
+    return regex.compile(body or "(?!)", regex.I | regex.V1), names
+
+
 def _line_rule(text: str, rules: _Rules) -> str | None:
-    t = clean_space(text)
-    for rid, pat in rules.lines:
-        if pat.fullmatch(t, timeout=0.05):  # type: ignore[attr-defined]
-            return rid
-    return None
+    m = rules.lines.fullmatch(clean_space(text), timeout=0.05)
+    return rules.line_ids[m.lastgroup] if m and m.lastgroup else None
 
 
-def _notice(text: str, rules: _Rules) -> str | None:
-    toks = words(text)
+def _notice(toks: list[str], rules: _Rules) -> str | None:
     if len(toks) < rules.min_words:
         return None
     n = rules.n
@@ -95,15 +109,12 @@ def _notice(text: str, rules: _Rules) -> str | None:
     return rid if count / len(grams) >= rules.min_share else None
 
 
-def _anchor(text: str, rules: _Rules) -> str | None:
-    t = fold(text)
-    for rid, pat in rules.anchors:
-        if pat.match(t, timeout=0.05):  # type: ignore[attr-defined]
-            return rid
-    return None
+def _anchor(folded: str, rules: _Rules) -> str | None:
+    m = rules.anchors.match(folded, timeout=0.05)
+    return rules.anchor_ids[m.lastgroup] if m and m.lastgroup else None
 
 
-def _repeated(raw: RawDocument, rules: _Rules) -> dict[int, str]:
+def _repeated(raw: RawDocument, rules: _Rules, folded: list[str]) -> dict[int, str]:
     """Lines at page edges whose digit-folded text recurs on most pages."""
     if len(raw.pages) < rules.rep_pages:
         return {}
@@ -115,7 +126,7 @@ def _repeated(raw: RawDocument, rules: _Rules) -> dict[int, str]:
     for page, lines in by_page.items():
         for pos, line in enumerate(lines):
             if pos < rules.edge or pos >= len(lines) - rules.edge:
-                key = _DIGITS.sub("#", fold(line.text))
+                key = _DIGITS.sub("#", folded[line.index])
                 seen[key].add(page)
                 edges.append((line, key))
     need = max(rules.rep_pages, rules.rep_share * len(raw.pages))
@@ -123,7 +134,8 @@ def _repeated(raw: RawDocument, rules: _Rules) -> dict[int, str]:
     for line, key in edges:
         if len(seen[key]) >= need and len(key) > 1:
             top = line.top is None or line.top < 120
-            out[line.index] = "running_header" if top and _is_top(line, by_page) else "running_footer"
+            head = top and _is_top(line, by_page)
+            out[line.index] = "running_header" if head else "running_footer"
     return out
 
 
@@ -135,7 +147,9 @@ def _is_top(line: Line, by_page: dict[int, list[Line]]) -> bool:
 def clean(raw: RawDocument, is_heading: Callable[[str], bool] = lambda _t: False) -> Cleaned:
     rules = _rules()
     lines = raw.lines
-    repeated = _repeated(raw, rules)
+    folded = [fold(line.text) for line in lines]  # once per line: NFKC is not cheap
+    toks = [_WORD.findall(f) for f in folded]
+    repeated = _repeated(raw, rules, folded)
     right = _right_margins(raw)
     reason: dict[int, str] = {}
 
@@ -148,10 +162,10 @@ def clean(raw: RawDocument, is_heading: Callable[[str], bool] = lambda _t: False
         if rid:
             reason[i] = rid  # furniture inside a notice does not end the notice
             continue
-        start = _anchor(line.text, rules)
+        start = _anchor(folded[i], rules)
         if start and not in_notice:
             in_notice, block_right = start, 0.0
-        rid = in_notice or _notice(line.text, rules)
+        rid = in_notice or _notice(toks[i], rules)
         if rid:
             reason[i] = rid
         if in_notice:
@@ -165,9 +179,8 @@ def clean(raw: RawDocument, is_heading: Callable[[str], bool] = lambda _t: False
         i = line.index
         if i in reason:
             continue
-        toks = words(line.text)
-        if 0 < len(toks) < rules.n and _next_to_removed(lines, i, reason):
-            phrase = " " + " ".join(toks) + " "
+        if 0 < len(toks[i]) < rules.n and _next_to_removed(lines, i, reason):
+            phrase = " " + " ".join(toks[i]) + " "
             for rid, text in rules.notice_text.items():
                 if phrase in text:
                     reason[i] = rid

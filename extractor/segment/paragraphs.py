@@ -25,7 +25,8 @@ CODE_ROW = regex.compile(
 SENTENCE_END = regex.compile(r"[.!?][\"'”’)\]]?$")
 # a line that cannot end a sentence: the next line continues it
 _INCOMPLETE = regex.compile(
-    r"(?:[,;\-–(]|\b(?:the|of|and|or|to|in|for|with|a|an|by|on|at|from|as|is|are|be|that))$", regex.I
+    r"(?:[,;\-–(]|\b(?:the|of|and|or|to|in|for|with|a|an|by|on|at|from|as|is|are|be|that))$",
+    regex.I,
 )
 
 
