@@ -20,7 +20,10 @@ Heuristics, in the order the code applies them (rules in rules/definitions.toml)
      its subscript back.
   6. The definition is the rest of the term's line and every line up to the next term, joined
      with single spaces; the span runs from the term to the definition's last line.
-  7. Two-column term tables, where the PDF merged term and definition into one line: a
+  7. A leading bullet glyph is no part of a term ("• Term - definition"); a short term whose
+     colon the PDF set on a later line, past a superscript ("PREMM" / "5" / ": ..."), is
+     joined back.
+  8. Two-column term tables, where the PDF merged term and definition into one line: a
      definition column (wrapped lines starting together well right of the margin) or a dash
      the PDF set on a line of its own ("-" beside "Acute Pain Pain for up to six weeks") marks
      where the definition starts; the term ends at the word boundary before a capitalised word
@@ -50,6 +53,7 @@ ROW_SLACK = 6.0  # points: parts of one table row set at slightly different heig
 MAX_TERM_WORDS = 10
 _DASH_ONLY = regex.compile(r"^[\u2013\u2014-]$")
 _CAP_BOUNDARY = regex.compile(r" (?=[A-Z(\[])")
+_BULLET = regex.compile(r"^[\u2022\u25cf\u25aa\u25e6\u2023\u2043\uf0b7\uf0a7*]\s*")
 _SUBSCRIPT = regex.compile(r"^\d(?:\s+\d){0,8}$")
 _CLOSES = regex.compile(r"[.)\]\u201d\"!?;]\s*$|:\s*$")
 _LETTER = regex.compile(r"[^\W\d_]")
@@ -207,6 +211,7 @@ class _Item:
     term: str
     lines: list[Line]
     first_text: str  # the term line's text after the term (the definition's start)
+    read: int = 1  # lines whose text first_text already holds
 
 
 def _closed(prev: Line | None, line: Line, margin: float | None, longest: int) -> bool:
@@ -289,6 +294,26 @@ def _column_term(line: Line, split_x: float, cw: float, from_right: bool) -> tup
     return (term, at + 1) if term and last not in rules().bad_last else None
 
 
+def _term_over_lines(lines: list[Line], k: int) -> tuple[str, str, list[int]] | None:
+    """A short term whose colon the PDF put on a later line, past a super- or subscript
+    ("PREMM" / "5" / ": Prediction model ..."): (term, definition start, lines used)."""
+    text = lines[k].text.strip()
+    if ":" in text or not text[:1].isupper() or len(text.split()) > MAX_TERM_WORDS:
+        return None
+    term, used = text, []
+    for j in range(k + 1, min(k + 3, len(lines))):
+        nxt = lines[j].text.strip()
+        if _SUBSCRIPT.match(nxt):
+            term += nxt.replace(" ", "")
+            used.append(j)
+        elif nxt.startswith(":"):
+            used.append(j)
+            return term, nxt[1:].strip(), used
+        else:
+            return None
+    return None
+
+
 def parse(lines: list[Line]) -> list[_Item]:
     """Definitions in a block of lines (a definitions section's body). A definition column is
     looked for only where no line gives a term by itself: indented lists and side columns in
@@ -309,17 +334,30 @@ def _parse(lines: list[Line], margin: float | None, column: float | None) -> lis
         if column is not None or dashes else None
     items: list[_Item] = []
     prev: Line | None = None
+    taken: set[int] = set()  # lines already read as part of a term split over lines
     for k, line in enumerate(lines):
-        text = line.text.strip()
+        text = _BULLET.sub("", line.text.strip(), count=1)  # "• Term - definition"
         if _DASH_ONLY.match(text) and margin is not None and line.x0 is not None \
                 and line.x0 > margin + INDENT:
-            continue  # a dash set apart from its row (heuristic 7)
+            continue  # a dash set apart from its row (heuristic 8)
+        if k in taken:
+            items[-1].lines.append(line)
+            continue
         at_margin = margin is None or line.x0 is None or line.x0 <= margin + INDENT
-        found = _term(text) if at_margin and _closed(prev, line, margin, longest) else None
+        closed = _closed(prev, line, margin, longest)
+        found = _term(text) if at_margin and closed else None
         if found is None and at_margin and cw and (k in dashes or column is not None):
             split = (_column_term(line, dashes[k], cw, False) if k in dashes
                      else _column_term(line, column, cw, True))  # type: ignore[arg-type]
             found = (split[0], split[1], False) if split else None
+        if found is None and at_margin and closed:
+            split_term = _term_over_lines(lines, k)
+            if split_term is not None:
+                term, rest, used = split_term
+                items.append(_Item(term, [line], rest, read=1 + len(used)))
+                taken.update(used)
+                prev = line
+                continue
         if found:
             term, at, _ = found
             items.append(_Item(term, [line], text[at:].strip()))
@@ -336,7 +374,7 @@ def _parse(lines: list[Line], margin: float | None, column: float | None) -> lis
 
 def _definition(item: _Item) -> str:
     parts = [item.first_text] + [
-        ln.text for ln in item.lines[1:] if not _SUBSCRIPT.match(ln.text.strip())
+        ln.text for ln in item.lines[item.read:] if not _SUBSCRIPT.match(ln.text.strip())
     ]
     return clean_space(" ".join(p for p in parts if p))
 

@@ -168,3 +168,20 @@ def test_definitions_indented_lists_are_not_a_column() -> None:
         row("Cog: A toothed wheel.", 36, 136),
     ]
     assert [i.term for i in defs.parse(lines)] == ["Widget", "Cog"]
+
+
+def test_definitions_bulleted_terms() -> None:
+    lines = block((108.0, "\u2022 Widget Screening \u2013 The process of testing pretend widgets"),
+                  (126.0, "for faults."),
+                  (108.0, "\u2022 Cog Testing \u2013 A test of cogs."))
+    assert [i.term for i in defs.parse(lines)] == ["Widget Screening", "Cog Testing"]
+
+
+def test_definitions_term_split_by_a_superscript() -> None:
+    lines = block("Widget: A device.", "PREMW", (M + 37, "5"),
+                  (M + 41, ": PREtend Model of Widgets, a score of pretend widget faults."),
+                  "Cog: A wheel.")
+    items = defs.parse(lines)
+    assert [i.term for i in items] == ["Widget", "PREMW5", "Cog"]
+    assert defs._definition(items[1]) == (
+        "PREtend Model of Widgets, a score of pretend widget faults.")
