@@ -17,16 +17,23 @@ one program (rules/imr.toml names them). The heuristics, in order:
      trying every split of the label's words. Dates become ISO.
   5. Reviewer: labelled lines ("State(s) of Licensure:", "Certification(s)/Specialty:", values
      wrapped onto following lines joined) or the qualification sentence ("Board Certified in
-     X and is licensed to practice in Y"). Lists split at commas and "and".
-  6. Patient: age and sex from "a 48 year old male" phrases, the injury date and the list of
-     diagnoses from the case summary.
+     X and is licensed to practice in Y"). States split at commas and "and" and take their
+     canonical spelling; specialties split at commas only ("Physical Medicine and
+     Rehabilitation" is one).
+  6. Patient: age and sex from "a 48 year old male" phrases (pronouns when no phrase says the
+     sex), the injury date and the list of diagnoses from the case summary; a list piece that
+     names no condition ("fascia", "right") joins its neighbour.
   7. Decisions, by layout:
      a. labelled items (2014-17 letters): an item ends at a line ending in ": Upheld" /
-        ": Overturned" (or the word alone on the next line); it starts after a blank line, a
-        change from regular to bold type, or a page break after a finished sentence (so a page
-        break with no blank line does not merge two items); a partly authorised request runs
-        back to "... was the original request". Labels ("Claims Administrator guideline:",
-        "MAXIMUS guideline:", "Decision rationale:") split the rest of the item.
+        ": Overturned" (or the word alone on the next line); walking back, it starts after a
+        blank line, after a change from regular to bold type (PDFs set items in bold), or
+        after a finished sentence (so a page break with no blank line does not merge two
+        items); a partly authorised request runs back across its sentences to "... was the
+        original request". Labels ("Claims Administrator guideline:", "MAXIMUS guideline:",
+        "Decision rationale:") split the rest of the item, which runs to the next item, a
+        section that follows the decisions (DOCUMENTS REVIEWED) or the letter's closing.
+        Items written as verdict sentences ("X is not medically necessary and appropriate.")
+        before their labels are read too.
      b. 2013 notices: numbered statements "N) MAXIMUS ... has determined the request for X is
         (not) medically necessary and appropriate" give request and outcome; numbered
         "N) Regarding the request for X:" blocks give guidelines and rationale.
@@ -57,6 +64,8 @@ from extractor.textutil import clean_space, fold
 
 _T = 0.2  # seconds: timeout for any pattern match that could backtrack
 _FLAGS = regex.I | regex.V1
+
+
 @cache
 def _re(pattern: str, flags: int = 0) -> regex.Pattern[str]:
     """A literal pattern of this module, compiled once."""
@@ -688,11 +697,10 @@ def _item_start(
     while j - 1 >= floor and last - j < 12:
         prev, cur = lines[j - 1], lines[j]
         pt = prev.text.strip()
-        if (
-            _label(pt) or (j - 1) in anchors or _full(c["intro"], pt)
-            or lexicon("imr").top(pt) or pt.endswith(":")
-        ):
+        if _label(pt) or (j - 1) in anchors or _full(c["intro"], pt) or lexicon("imr").top(pt):
             break
+        if pt.endswith(":") and not (bold_mode and prev.bold and cur.bold):
+            break  # a lead-in ("... set forth below:"); in bold type, a wrapped item instead
         partial = _search(c["partial_tail"], text) and not _search(c["partial_head"], text)
         if cur.gap_before >= thr:
             break
