@@ -128,7 +128,9 @@ def _rules() -> _Rules:
                                               regex.I | regex.V1), whole))
     # one code, as written in a table's code column (upper case only: "j9264" is prose)
     code = "|".join(f"(?:{s['format']})" for s in systems if s["format"])
-    one = rf"(?:{code})(?![0-9A-Za-z.])"
+    # a footnote mark may sit on either side of a code ("*89290", "81228*")
+    bare = rf"(?:{code})(?![0-9A-Za-z.])"
+    one = rf"[*†‡]?{bare}[*†‡]?"
     rng = rf"{one}(?:\s*[-–—]\s*{one}|\s+(?:to|through|thru)\s+{one})?"
     row = regex.compile(
         rf"^(?P<cell>{rng}(?:\s*,\s*{rng})*)(?P<dangle>\s*[,\-–—](?=\s|$))?(?:\s+(?P<desc>\S.*))?$",
@@ -147,8 +149,11 @@ def _rules() -> _Rules:
         notes=[regex.compile(p, regex.I | regex.V1) for p in data["notes"]["match"]],
         skips=[regex.compile(p, regex.I | regex.V1) for p in data["skip"]["match"]],
         row=row,
-        code=regex.compile(rf"(?P<a>{one})(?:\s*[-–—]\s*(?P<b>{one})|\s+(?:to|through|thru)\s+(?P<c>{one}))?",
-                           regex.V1),
+        code=regex.compile(
+            rf"(?P<a>{bare})[*†‡]?(?:\s*[-–—]\s*[*†‡]?(?P<b>{bare})[*†‡]?"
+            rf"|\s+(?:to|through|thru)\s+[*†‡]?(?P<c>{bare})[*†‡]?)?",
+            regex.V1,
+        ),
     )
 
 

@@ -332,6 +332,8 @@ def test_codes_invalid_code_keeps_row_with_issue() -> None:
         ("E66.1, E66.2 Obesity", [("E66.1", None), ("E66.2", None)], "Obesity"),
         ("G30. 0 - G30.9 Alzheimer disease", [("G30.0", "G30.9")], "Alzheimer disease"),
         ("81256", [("81256", None)], None),
+        ("*89290 Biopsy, oocyte", [("89290", None)], "Biopsy, oocyte"),
+        ("81228* Cytogenomic analysis", [("81228", None)], "Cytogenomic analysis"),
     ],
 )
 def test_codes_read_row(line: str, codes_: list[tuple[str, str | None]], desc: str | None) -> None:
