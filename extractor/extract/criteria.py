@@ -350,10 +350,18 @@ def _is_furniture(line: Line, margin_x0: float | None) -> bool:
     )
 
 
-def _modal(values: list[float]) -> float | None:
+def _left_margin(values: list[float]) -> float | None:
+    """The text's left margin: the leftmost column that a tenth of the lines start at (list-
+    heavy pages start most lines indented, so the most common column is not the margin)."""
     if not values:
         return None
-    return Counter(round(v) for v in values).most_common(1)[0][0]
+    counts = Counter(round(v) for v in values)
+    seen = 0
+    for x in sorted(counts):
+        seen += counts[x]
+        if seen >= 0.1 * len(values):
+            return float(x)
+    return float(max(counts))
 
 
 class _UnitBuilder:
@@ -362,7 +370,7 @@ class _UnitBuilder:
     def __init__(self, lines: list[Line]) -> None:
         xs = [ln.x0 for ln in lines if ln.x0 is not None]
         x1s = [ln.x1 for ln in lines if ln.x1 is not None]
-        self.margin_x0 = _modal(xs) if xs else None
+        self.margin_x0 = _left_margin(xs)
         self.right = sorted(x1s)[int(len(x1s) * 0.9)] if x1s else None
         lengths = sorted(len(ln.text) for ln in lines)
         self.width_chars = lengths[int(len(lengths) * 0.8)] if lengths else 0
@@ -409,6 +417,8 @@ class _UnitBuilder:
         if cur.kind == "para" and cur.x0 is not None and line.x0 is not None:
             if abs(line.x0 - cur.lines[-1].x0) > INDENT_MIN and _SENTENCE_END.search(ptext):  # type: ignore[operator]
                 return False
+            if line.x0 < cur.x0 - INDENT_MIN and text[:1].isupper():
+                return False  # back out to a column left of the paragraph
         if _SENTENCE_END.search(ptext) and self._short(prev) and text[:1].isupper():
             return False
         if cur.form == "indent" and text[:1].isupper() and (
@@ -472,6 +482,18 @@ class _UnitBuilder:
             if line.x0 is None or self.margin_x0 is None or line.x0 <= self.margin_x0 + DEDENT_TOL:
                 self.indent_xs.clear()
 
+    def _in_list(self, line: Line) -> bool:
+        """A line the segmenter took for a heading that is a connector, or a bold item of an
+        open unlabelled list (indented to the list's column)."""
+        text = _strip(line.text)
+        if text.lower() in _rules().connectors:
+            return True
+        if line.x0 is None or self.margin_x0 is None or line.x0 <= self.margin_x0 + INDENT_MIN:
+            return False
+        if lexicon("guideline").top(text) or heading_status(text):
+            return False
+        return any(abs(line.x0 - x) <= DEDENT_TOL for x in self.indent_xs)
+
     def _remember(self, x0: float | None) -> None:
         if x0 is not None and all(abs(x0 - x) > DEDENT_TOL for x in self.indent_xs):
             self.indent_xs.append(x0)
@@ -531,7 +553,7 @@ class _UnitBuilder:
 
     def build(self, entries: list[_Entry]) -> list[Unit]:
         for e in entries:
-            if e.heading and _strip(e.line.text).lower() not in _rules().connectors:
+            if e.heading and not self._in_list(e.line):
                 self.heading(e.line, e.section, heading_status(e.line.text))
             else:
                 self.add(e.line, e.section)
