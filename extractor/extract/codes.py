@@ -51,9 +51,9 @@ Heuristics, in order:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, wraps
 from typing import Any
 
 import regex
@@ -72,7 +72,6 @@ _TIMEOUT = 0.05  # seconds; every pattern here is linear, the timeout is a safet
 _INVISIBLE = regex.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = regex.compile(r"\s+")
 _DASHES = str.maketrans({"–": "-", "—": "-", "‑": "-", "−": "-"})
-# "G30. 0" (a stray space after the dot) reads as G30.0
 _CODE_WORD = regex.compile(r"\bcode", regex.I)
 _MARKS = regex.compile(r"[*†‡§]")  # footnote marks in headers ("CPT®* Codes")
 _GENERIC_ONLY = regex.compile(r"(?:other )?(?:procedures?|diagnos[ie]s)", regex.I)
@@ -82,6 +81,7 @@ _PROSE_TAIL = regex.compile(r"(?:and|or|through|to|thru)\b")
 _DATE_COLUMN = regex.compile(r"\bdate\b", regex.I)
 _DATE = regex.compile(r"(?<![\w/])\d{1,2}/\d{1,2}/\d{2,4}(?![\w/])")
 _EXPLICIT = regex.compile(r"(?:other )?(?:CPT|HCPCS|ICD|PLA)\b", regex.I)
+# "G30. 0" (a stray space after the dot) reads as G30.0
 _SPLIT_DOT = regex.compile(r"(?<=\b[A-Z][0-9][0-9A-Z])\. (?=[0-9A-Z]{1,4}\b)")
 
 
@@ -90,7 +90,6 @@ _SPLIT_DOT = regex.compile(r"(?<=\b[A-Z][0-9][0-9A-Z])\. (?=[0-9A-Z]{1,4}\b)")
 
 @dataclass(frozen=True, slots=True)
 class _Rules:
-    system_ids: tuple[str, ...]
     formats: dict[str, regex.Pattern[str]]
     header: regex.Pattern[str]  # "<system>[ codes] [/ <system> ...]" at a line start
     aliases: list[tuple[str, regex.Pattern[str]]]
@@ -137,7 +136,6 @@ def _rules() -> _Rules:
         regex.V1,
     )
     return _Rules(
-        system_ids=tuple(s["id"] for s in systems),
         formats=formats,
         header=header,
         aliases=aliases,
@@ -155,6 +153,22 @@ def _rules() -> _Rules:
             regex.V1,
         ),
     )
+
+
+def _guarded(default: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A line reader that gives `default` when a pattern times out (the line is left alone)."""
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(fn)
+        def inner(*args: Any) -> Any:
+            try:
+                return fn(*args)
+            except TimeoutError:
+                return default
+
+        return inner
+
+    return wrap
 
 
 def _norm(text: str) -> str:
@@ -266,6 +280,7 @@ class Row:
         return self.dangle is not None
 
 
+@_guarded(None)
 def read_header(text: str) -> Header | None:
     """A system header ("CPT", "ICD-10 Diagnosis", "CPT codes covered if ...:") or None."""
     r = _rules()
@@ -313,6 +328,7 @@ def _systems(names: str) -> tuple[str, ...]:
     return tuple(systems)
 
 
+@_guarded(None)
 def read_labelled_list(text: str) -> tuple[tuple[str, ...], str] | None:
     """A system label followed by a bare code list: "CPT Codes 81200, 81201, 81202,"."""
     m = _rules().header.match(text, timeout=_TIMEOUT)
@@ -326,6 +342,7 @@ def read_labelled_list(text: str) -> tuple[tuple[str, ...], str] | None:
     return (systems, rest) if systems else None
 
 
+@_guarded(None)
 def read_group(text: str) -> str | None:
     """The coverage group a line names, or None."""
     body = text.rstrip(":").strip()
@@ -338,6 +355,7 @@ def read_group(text: str) -> str | None:
     return None
 
 
+@_guarded(None)
 def read_row(text: str) -> Row | None:
     """A code row: a code cell (codes, ranges, comma lists) and its description."""
     text = _SPLIT_DOT.sub(".", text)
@@ -352,10 +370,12 @@ def read_row(text: str) -> Row | None:
     return Row(tuple(codes), desc, dangle)
 
 
+@_guarded(False)
 def is_note(text: str) -> bool:
     return any(p.match(text, timeout=_TIMEOUT) for p in _rules().notes)
 
 
+@_guarded(False)
 def is_skipped(text: str) -> bool:
     return any(p.match(text, timeout=_TIMEOUT) for p in _rules().skips)
 

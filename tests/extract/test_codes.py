@@ -8,6 +8,7 @@ extractor alone, so a failure here is a failure of the code tables.
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -351,6 +352,18 @@ def test_codes_read_row(line: str, codes_: list[tuple[str, str | None]], desc: s
 def test_codes_read_row_rejects_prose(line: str) -> None:
     row = codes.read_row(line)
     assert row is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["81200, " * 4000, "81200 - " * 4000 + "x", "L74.5" + "1" * 5000, "When services " * 2000],
+)
+def test_codes_readers_stay_fast_on_hostile_lines(line: str) -> None:
+    start = time.perf_counter()
+    codes.read_row(line)
+    codes.read_header(line)
+    codes.read_group(line)
+    assert time.perf_counter() - start < 1.0
 
 
 @pytest.mark.parametrize(
