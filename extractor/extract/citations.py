@@ -78,7 +78,7 @@ _NUM_LABEL = regex.compile(r"^(?:\[(\d{1,3})\]|(\d{1,3})[.)])\s+(?=\S)")
 _HEAD_NUMBER = regex.compile(r"^(?:[IVXL]{1,5}|\d{1,2}|[A-Z])[.)]\s+")
 _HEAD_TAIL = regex.compile(r"(?:\s+top)?[\s:.\-–]*$", regex.I)
 _ENDS_ENTRY = regex.compile(r"(?:[.)\]>]|\d|\d[-–]\d+|[A-Za-z]\d+)\s*$")
-_PROSE_OPEN = regex.compile(r"^(?i:the|this|these|on|we|our|in|for|all|please|note)\b\s+\p{Ll}")
+_PROSE_OPEN = regex.compile(r"^(?i:the|this|these|on|we|our|in|for|all|please|note|as|to)\b\s")
 _AUTHOR_START = regex.compile(
     r"^(?:(?:van|von|de|der|den|del|da|di|du|le|la|ter|dos)\s)?[\p{Lu}][\p{L}'’\-]+"
     r"(?:\s[\p{Lu}][\p{L}'’\-]+)?\s[\p{Lu}]{1,4}(?:\s(?:Jr|Sr|II|III))?[,.;]"  # Vancouver
@@ -336,7 +336,15 @@ def _split_numbered(lines: list[Line], category: str | None) -> Entries:
 
 
 def _is_intro(text: str) -> bool:
-    return any(p.search(text, timeout=T) for p in _rules().intro) or bool(_PROSE_OPEN.match(text))
+    """A line introducing the list ("The above policy is based on ...:", "On <date>, we
+    searched ..."): an intro pattern, or prose - an opening function word and mostly
+    lower-case words, where an entry is mostly names and capitalised title words."""
+    if any(p.search(text, timeout=T) for p in _rules().intro):
+        return True
+    if not _PROSE_OPEN.match(text) or _AUTHOR_START.match(text):
+        return False
+    words = [w for w in text.split()[:10] if w[:1].isalpha()]
+    return len(words) >= 5 and sum(w[:1].islower() for w in words) >= 0.5 * len(words)
 
 
 def _split_unnumbered(lines: list[Line], category: str | None) -> Entries:

@@ -224,6 +224,16 @@ References
         ("Jan", "2005", 0), ("Quorn", "2011", 1)]
 
 
+def test_references_intro_paragraph_is_not_an_entry() -> None:
+    text = UNNUMBERED.replace(
+        "References\n\n",
+        "References\n\nOn March 3, 2024, we searched the literature for widget studies and\n"
+        "kept the best available evidence and guidelines.\n\n",
+    )
+    refs, _, _ = _run(text)
+    assert [r.authors[0] for r in refs] == ["Hallam", "Institute for Widget Standards", "Pike"]
+
+
 def test_references_unnumbered_double_spaced_text() -> None:
     """Text extracted with a blank line after every line: entries start at an author."""
     spaced = "\n\n".join(UNNUMBERED.split("References\n", 1)[1].replace("\n\n", "\n").split("\n"))
