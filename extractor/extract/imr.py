@@ -379,7 +379,7 @@ def _labelled_value(
 ) -> str | None:
     """The value after a label at a line start, with wrapped continuation lines joined: a line
     continues the value when the value so far ends in a joining word or mark ("Public Health &")
-    or when it is short and no sentence (the tail of a wrapped name)."""
+    or when it is short and reads as a list rather than prose (the tail of a wrapped list)."""
     lex = lexicon("imr")
     for i, line in enumerate(lines):
         m = _search(pats, line.text)
@@ -397,7 +397,8 @@ def _labelled_value(
                 break
             cue = _re(r"(?:[,&/-]|\b(?:and|of|the|New|North|South|West|Rhode))$").search(
                 parts[-1])
-            if not cue and (len(t.split()) > 6 or _SENTENCE_END.search(t)):
+            prose = _re(r"(?:The|This|These|He|She|His|Her|It|In|On|A|An)\b").match(t)
+            if not cue and (len(t.split()) > 10 or _SENTENCE_END.search(t) or prose):
                 break
             parts.append(t)
         return clean_space(" ".join(parts))
