@@ -309,6 +309,8 @@ def _region(entries: list[_Entry], permissive: bool = False) -> list[bool]:
             kind = lex.top(text)
             if kind is None and heading_status(text):
                 kind = "status"
+            if kind is None and len(text.split()) <= 8 and _matches_any(rules.on_patterns, key):
+                kind = "clinical_indications"
             if kind is not None:
                 e.heading = True
         if kind is None and e.heading and _matches_any(rules.on_patterns, key):
