@@ -413,6 +413,22 @@ def test_imr_reviewer_licensed_not_board(
     assert doc.reviewer.board_certified is None
 
 
+def test_imr_reviewer_wrapped_specialty_list() -> None:
+    doc = parse_text(
+        "HOW THE IMR FINAL DETERMINATION WAS MADE\n"
+        "State(s) of Licensure: Iowa, Montana,\nCalifornia\n"
+        "Certification(s)/Specialty: Preventive Medicine, Occupational\n"
+        "Medicine, Public Health & General Preventive Medicine\n"
+        "CLINICAL CASE SUMMARY\nThe injured worker is a 30 year old male.\n"
+        "IMR ISSUES, DECISIONS AND RATIONALES\nKnee brace: Upheld\n"
+    )
+    assert doc.reviewer.licensure == ["Iowa", "Montana", "California"]
+    assert doc.reviewer.specialties == [
+        "Preventive Medicine", "Occupational Medicine",
+        "Public Health & General Preventive Medicine",
+    ]
+
+
 def test_imr_reviewer_labels_split_states() -> None:
     doc = parse_text(
         "Independent Medical Review\nThe Expert Reviewer has the following credentials:\n"
@@ -435,6 +451,8 @@ def test_imr_reviewer_labels_split_states() -> None:
         ("The applicant is a 61-year-old right-handed man with wrist pain.", 61, "male"),
         ("The injured worker reports that he fell. His pain persists and he limps.", None, "male"),
         ("The claimant is a fifty-five year old female cashier.", 55, "female"),
+        ("The injured worker is a 40-year-old, right-handed, male roofer.", 40, "male"),
+        ("The injured worker is a 33 year-old-female.", 33, "female"),
     ],
 )
 def test_imr_patient_age_sex(summary: str, age: int | None, sex: str) -> None:
