@@ -62,6 +62,8 @@ TIMEOUT = 0.05
 SIBLING_TOL = 8.0
 DEDENT_TOL = 3.0
 INDENT_MIN = 6.0
+# a paragraph longer than this under a status heading is a table or prose, not its statement
+INHERIT_MAX_WORDS = 150
 
 # A list label at the start of a line: "A.", "1)", "(a)", "iv.", or a bullet glyph. The label
 # must be followed by white space so that "e.g." or "U.S." never read as labels.
@@ -187,6 +189,9 @@ def heading_status(text: str) -> str | None:
     """The status a short heading line names on its own ("Not Medically Necessary:")."""
     if len(text.split()) > 9:
         return None
+    first = next((ch for ch in text if ch.isalpha()), "")
+    if not first.isupper():
+        return None  # a heading is capitalised; a lower-case word is a wrapped table cell
     key = _TRAILING.sub("", fold(_NUMBERING.sub("", text.strip())))
     for status, pat in _rules().heading:
         if pat.fullmatch(key, timeout=TIMEOUT):
@@ -780,8 +785,10 @@ class _Assembler:
         if self.open is not None and self.open.order and _RESTATEMENT.match(text):
             return  # "These are considered not medically necessary": the list above's status
         status = find_status(text)
-        if status is None and self.head is not None and not self.head_used:
-            status = self.head.status
+        if status is None and self.head is not None and not self.head_used and (
+            len(text.split()) <= INHERIT_MAX_WORDS or text.endswith(":")
+        ):
+            status = self.head.status  # the first statement under a status heading
         if status is not None:
             self.head_used = True
             self._new(status, unit)
