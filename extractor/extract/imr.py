@@ -1099,6 +1099,12 @@ def _decisions(
                 items = _labelled_items(lines, 0, _end_of_letter(lines, 0, len(lines)), thr)
         elif name == "notice":
             items = _notice_items(lines, 0, _end_of_letter(lines, 0, len(lines)))
+            if items and not any(it.parts for it in items):
+                # verdicts in a notice, details in attached professional reviews, item by item
+                reviews = _review_items(lines, regions)
+                if len(reviews) == len(items):
+                    for it, rv in zip(items, reviews, strict=True):
+                        it.parts = rv.parts
         else:
             items = _review_items(lines, regions)
         if items:

@@ -231,6 +231,37 @@ def test_imr_notice_run_together_words_and_inline_dates() -> None:
         ("six visits of chiropractic care", "upheld")]
 
 
+def test_imr_notice_with_attached_professional_reviews() -> None:
+    """Verdicts in the notice, guideline and rationale in one attached review per item."""
+    doc = parse_text(
+        "Notice of Independent Medical Review Determination\nDated: 12/02/2013\n"
+        "1) MAXIMUS Federal Services, Inc. has determined the request for a cervical pillow is "
+        "not medically necessary and appropriate.\n"
+        "2) MAXIMUS Federal Services, Inc. has determined the request for 6 sessions of massage "
+        "is medically necessary and appropriate.\n\n"
+        "MEDICAL PROFESSIONAL REVIEW\nISSUE AT DISPUTE\n1. Cervical pillow\n"
+        "MEDICAL TREATMENT GUIDELINE(S) RELIED UPON\n"
+        "Official Disability Guidelines (ODG), Neck and Upper Back, Pillow.\n"
+        "RATIONALE FOR WHY THE REQUESTED TREATMENT/SERVICE IS/WAS NOT MEDICALLY NECESSARY\n"
+        "A pillow is not recommended outside an exercise program.\n\n"
+        "MEDICAL PROFESSIONAL REVIEW\nISSUE AT DISPUTE\n2. Massage therapy, 6 sessions\n"
+        "MEDICAL TREATMENT GUIDELINE(S) RELIED UPON\n"
+        "Chronic Pain Medical Treatment Guidelines (2009), Massage therapy, page 60, part of the "
+        "MTUS.\n"
+        "RATIONALE FOR WHY THE REQUESTED TREATMENT/SERVICE IS MEDICALLY NECESSARY\n"
+        "Massage as an adjunct to exercise for up to six visits is recommended.\n"
+    )
+    got = [(d.request, d.outcome) for d in doc.decisions]
+    assert got == [("a cervical pillow", "upheld"), ("6 sessions of massage", "overturned")]
+    pillow, massage = doc.decisions
+    assert pillow.reviewer_guideline is not None and pillow.reviewer_guideline.source == "ODG"
+    assert massage.reviewer_guideline is not None
+    assert (massage.reviewer_guideline.sections, massage.reviewer_guideline.pages) == (
+        ["Massage therapy"], ["60"])
+    assert massage.rationale == "Massage as an adjunct to exercise for up to six visits is " \
+        "recommended."
+
+
 def test_imr_verdict_sentence_items() -> None:
     """Items written as verdict sentences, each followed by its labelled parts."""
     doc = parse_text(
