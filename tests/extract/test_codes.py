@@ -313,6 +313,37 @@ def test_codes_cigna_style_headers_and_groups() -> None:
     assert tables[1].entries[0].description == "Genetic testing for a made-up condition"
 
 
+ARTICLE_STYLE = """Billing and Coding: Gizmo Stimulation
+
+CPT/HCPCS Codes
+
+Group 1 Codes:
+CODE DESCRIPTION
+64555 Percutaneous implantation of neurostimulator electrode array; peripheral nerve
+
+ICD-10-CM Codes that Support Medical Necessity
+
+Group 1 Codes:
+CODE DESCRIPTION
+G56.41 Causalgia of right upper limb
+S03.00xA Dislocation of jaw, unspecified side, initial encounter
+
+ICD-10-CM Codes that DO NOT Support Medical Necessity
+N/A
+"""
+
+
+def test_codes_article_style_support_medical_necessity() -> None:
+    tables, _ = _run(ARTICLE_STYLE)
+    assert _rows(tables) == [
+        ("unspecified", "CPT", "64555", None),
+        ("medically_necessary", "ICD-10-CM", "G56.41", None),
+        ("medically_necessary", "ICD-10-CM", "S03.00xA", None),
+    ]
+    assert all(e.valid for t in tables for e in t.entries)
+    assert tables[-1].group == "not_medically_necessary" and tables[-1].notes[-1] == "N/A"
+
+
 def test_codes_invalid_code_keeps_row_with_issue() -> None:
     text = ANTHEM_STYLE.replace("R61 Generalized hyperhidrosis", "R61.99 A code that is not one")
     tables, ctx = _run(text)
