@@ -94,9 +94,8 @@ _ACCESSED = regex.compile(r"\b(?:accessed|retrieved|cited)\b[^.;\]]*", regex.I)
 _ANY_YEAR = regex.compile(r"(?<![\d/.\-])(" + YEAR + r")(?![\d/\-])")
 # "Journal. 2021; 8(1):12-19."  "Journal. Aug 01 2006; 145(3): 209-23."  "Journal. 2024 Jul 29:e1"
 _MON = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Spring|Summer|Fall|Winter)[a-z]*"
-_VANCOUVER = regex.compile(
-    r"(?<=[.?!])\s+(?P<journal>[^.?!]{2,120}?(?:\.[^.?!\s][^.?!]{0,40}?)?)\.?\s*"
-    rf"(?:(?:{_MON}\.?\s+)?(?:\d{{1,2}}\s+)?)"
+_JOURNAL_END = regex.compile(  # the full stop ending a journal name, and what follows it
+    rf"\.\s*(?:{_MON}\.?\s+)?(?:\d{{1,2}},?\s+)?"
     rf"(?P<year>(?:19|20)\d\d)[a-z]?(?:\s+{_MON}(?:[/\-]{_MON})?(?:\s+\d{{1,2}})?)?"
     r"\s*[;:.,]\s*(?P<volume>\d+[A-Za-z]?(?:\s*Suppl\s*\d*)?)?\s*(?:\((?P<issue>[^)]{1,20})\))?"
     r"\s*(?::\s*(?P<pages>[A-Za-z]*\d[\w\-–.]*?))?(?=[.;,\s]|$)"
@@ -243,6 +242,10 @@ def _runs_of(node: SectionNode, parent: SectionNode | None) -> list[_Run]:
 
     for ln in node.lines:
         text = ln.text.strip()
+        if len(text) > 120 or not text[:1].isupper() or _NUM_LABEL.match(text):
+            if active:  # an entry line: no heading is this long, numbered or lower-case
+                current.append(ln)
+            continue
         if _is_list_heading(text):
             flush()
             active = True
@@ -441,6 +444,18 @@ def _year(text: str, after: int) -> str | None:
     return m.group(1) if m else None
 
 
+def _journal_block(raw: str, start: int) -> tuple[int, regex.Match[str]] | None:
+    """'Journal. 2021; 8(1):12-19' after `start`: (where the journal name starts, the match
+    from its closing full stop). The name runs back to the previous sentence end."""
+    for m in _JOURNAL_END.finditer(raw, start, timeout=T):
+        j0 = max(raw.rfind(stop, start, m.start()) for stop in (". ", "? ", "! "))
+        j0 = start if j0 < 0 else j0 + 2
+        journal = raw[j0:m.start()].strip()
+        if 2 <= len(journal) <= 120 and not _NOT_JOURNAL.match(journal):
+            return j0, m  # not "Version 2.2024" nor "Last updated 2015"
+    return None
+
+
 def _parse_reference(raw: str) -> dict[str, object]:
     """Heuristic 5: the fields of one reference entry."""
     out: dict[str, object] = dict.fromkeys(
@@ -453,9 +468,7 @@ def _parse_reference(raw: str) -> dict[str, object]:
     out["url"] = _url(raw)
     authors, end = _authors(raw)
     out["authors"] = authors
-    block = _VANCOUVER.search(raw, end - 1 if end else 0, timeout=T)
-    if block and _NOT_JOURNAL.match(block.group("journal").strip()):
-        block = None  # "Version 2.2024", "Last updated 2015": a date, not a journal block
+    block = _journal_block(raw, max(end - 1, 0))
     apa = _APA_YEAR.match(raw, timeout=T)
     if apa:
         out["year"] = apa.group("year")
@@ -466,12 +479,12 @@ def _parse_reference(raw: str) -> dict[str, object]:
             out.update(journal=j.group("journal").strip(), volume=j.group("volume"),
                        pages=j.group("pages"))
     elif block:
-        out["year"] = block.group("year")
-        out["journal"] = block.group("journal").strip() or None
-        out["volume"] = block.group("volume")
-        out["pages"] = block.group("pages")
-        title = raw[end:block.start() + 1].strip(" .,;")
-        out["title"] = title or None
+        j0, m = block
+        out["year"] = m.group("year")
+        out["journal"] = raw[j0:m.start()].strip()
+        out["volume"] = m.group("volume")
+        out["pages"] = m.group("pages")
+        out["title"] = raw[end:j0].strip(" .,;") or None
     else:
         out["year"] = _year(raw, end)
         rest = raw[end:].strip()
@@ -576,7 +589,10 @@ def _doc_acronyms(ctx: Context, references: list[Reference]) -> frozenset[str]:
     kw = _rules().org_keywords
     for text in texts:
         for m in _PAREN_ACRONYM.finditer(text):
-            name = _NAME_BEFORE.search(text[max(0, m.start() - 160):m.start()], timeout=T)
+            window = text[max(0, m.start() - 120):m.start()]
+            if not kw.search(window, timeout=T):
+                continue
+            name = _NAME_BEFORE.search(window, timeout=T)
             acr = regex.sub(r"[^\p{Lu}]", "", m.group(1))
             if not name or not acr:
                 continue
