@@ -68,7 +68,7 @@ INHERIT_MAX_WORDS = 150
 # A list label at the start of a line: "A.", "1)", "(a)", "iv.", or a bullet glyph. The label
 # must be followed by white space so that "e.g." or "U.S." never read as labels.
 LABEL = regex.compile(
-    r"^(?:(?P<open>\()?(?P<tok>[A-Z]|[a-z]|\d{1,3}|[ivxl]{1,6}|[IVXL]{1,6})(?P<close>[.)])"
+    r"^(?:(?P<open>\()?(?P<tok>[A-Z]|[a-z]|\d{1,3}|[ivxl]{1,6}|[IVXL]{1,6}|[A-Z]{2})(?P<close>[.)])"
     r"|(?P<bullet>[•·▪●○■◦►▶✓❖➢➤\-–—*o\uf0b7\uf0a7\uf0d8\uf076\uf0fc\uf0a8]))\s+(?=\S)"
 )
 _ROMAN_LOWER = regex.compile(r"^[ivxl]+$")
@@ -634,8 +634,18 @@ def _successor(a: str, b: str, style: str) -> bool:
         ra, rb = _roman(a), _roman(b)
         return ra is not None and rb is not None and rb == ra + 1
     if style.startswith(("upper", "lower")):
-        return len(a) == 1 and len(b) == 1 and ord(b) == ord(a) + 1
+        return _letters(b) == _letters(a) + 1 if _letters(a) and _letters(b) else False
     return True
+
+
+def _letters(label: str) -> int:
+    """A, B, ... Z, AA, AB, ... as 1, 2, ... 26, 27, 28 (0 when not letters)."""
+    if not label.isalpha() or len(label) > 2:
+        return 0
+    n = 0
+    for ch in label.upper():
+        n = n * 26 + (ord(ch) - 64)
+    return n
 
 
 def _is_first_label(label: str) -> bool:
@@ -665,12 +675,13 @@ def _style(unit: Unit, stack: list[_Level]) -> str:
         upper = tok.isupper()
         letter_kind = "upper" if upper else "lower"
         kind = ("roman_upper" if upper else "roman_lower")
-        if len(tok) == 1:
-            prev = chr(ord(tok) - 1)
-            if any(lv.style == f"{letter_kind}:{unit.form}" and lv.parent.children
-                   and lv.parent.children[-1].label == prev for lv in stack):
-                kind = letter_kind
-            elif tok.lower() == "l":
+        letter_style = f"{letter_kind}:{unit.form}"
+        if any(lv.style == letter_style and lv.parent.children
+               and _successor(lv.parent.children[-1].label or "", tok, letter_style)
+               for lv in stack):
+            kind = letter_kind  # "i" after "h", "AI" ... in a running letter list
+        elif len(tok) == 1:
+            if tok.lower() == "l":
                 kind = letter_kind
             elif not any(lv.style.startswith(kind) for lv in stack) and tok.lower() != "i":
                 kind = letter_kind  # a lone "v" or "x" opening a list is a letter
