@@ -129,6 +129,21 @@ _YEARS_TAIL = regex.compile(
 )
 _YEAR_TOKEN = regex.compile(YEAR + r"|(?<=,\s*)[a-z](?![\p{L}])")
 _QUOTED = regex.compile(r"[“\"][^”\"]{0,300}[”\"]")
+_DIGIT = regex.compile(r"\d")
+_AUTHORS_END = regex.compile(r"\bet\.?\s?al\b\.?|\.\s|;|\.$")
+_SPACES = regex.compile(r"\s+")
+_IDENTIFIER = regex.compile(r"\b(?:NCT\d+|No\.\s*\d+|Available)")
+_NOT_UPPER = regex.compile(r"[^\p{Lu}]")
+_WORD_SEP = regex.compile(r"[\s,]+")
+_ET_AL_TAIL = regex.compile(r"\s*,?\s*\bet\.?\s*al\b\.?,?$")
+_THE = regex.compile(r"^(?:the|The)\s+")
+_NOT_NAME_CHAR = regex.compile(r"[\d=<>%+:/?!\"“”]")
+_ACRONYM = regex.compile(r"[\p{Lu}][\p{Lu}&\-]{1,11}")
+_CAP_WORD = regex.compile(r"\p{Lu}\p{Ll}+")
+_ORG_TAIL = regex.compile(r"(?:\s+(?:of|for|and|on|the|&))+$|['’]s?$")
+_POSSESSIVE = regex.compile(r"['’]s?(?=\s|$)")
+_AND = regex.compile(r"\band\b|&")
+_NAME_SEP = regex.compile(r"\s*,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*|\s+et\.?\s+al\b\.?")
 
 
 # --- rules -----------------------------------------------------------------------------------
@@ -141,6 +156,7 @@ class _Rules:
     intro: tuple[regex.Pattern[str], ...]
     categories: tuple[tuple[str, regex.Pattern[str]], ...]
     collectives: str  # alternation of patterns
+    collective_word: regex.Pattern[str]
     work_nouns: frozenset[str]
     not_author: frozenset[str]
     not_surname: frozenset[str]
@@ -169,6 +185,7 @@ def _rules() -> _Rules:
             (c["id"], regex.compile(c["pattern"], regex.I)) for c in data["categories"]
         ),
         collectives="|".join(names["collectives"]),
+        collective_word=regex.compile("|".join(names["collectives"])),
         work_nouns=frozenset(names["work_nouns"]),
         not_author=frozenset(names["not_author"]) | frozenset(_MONTHS),
         not_surname=frozenset(names["not_surname"]) | frozenset(_MONTHS),
@@ -314,7 +331,7 @@ def _is_subheading(lines: list[Line], i: int, numbered: bool) -> bool:
         return True
     if ln.x0 is not None and nxt.x0 is not None:
         return numbered and ln.x0 < nxt.x0 - 2
-    return not regex.search(r"\d", text) and all(_TITLE_WORD.match(w) for w in text.split())
+    return not _DIGIT.search(text) and all(_TITLE_WORD.match(w) for w in text.split())
 
 
 def _split_numbered(lines: list[Line], category: str | None) -> Entries:
@@ -419,7 +436,7 @@ def _authors(text: str) -> tuple[list[str], int]:
     apa = _APA_YEAR.match(text, timeout=T)
     if apa and (people := _APA_PERSON.findall(apa.group("authors"))):
         return people, apa.end()
-    stop = regex.search(r"\bet\.?\s?al\b\.?|\.\s|;|\.$", text, timeout=T)
+    stop = _AUTHORS_END.search(text, timeout=T)
     end = stop.end() if stop else len(text)
     seg = text[: stop.start()] if stop else text
     names: list[str] = []
@@ -433,7 +450,7 @@ def _authors(text: str) -> tuple[list[str], int]:
     org, end = _org_name(text)
     if apa and len(apa.group("authors")) < len(org):
         org, end = apa.group("authors").rstrip(". "), apa.end()
-    org = regex.sub(r"\s+", " ", _PAREN_ACRONYM.sub("", org)).strip(" .,")
+    org = _SPACES.sub(" ", _PAREN_ACRONYM.sub("", org)).strip(" .,")
     ok = org and len(org) <= 200 and org[:1].isalpha()
     return ([org] if ok else []), end
 
@@ -503,7 +520,7 @@ def _is_reference(raw: str) -> bool:
     """An entry names a work: it has a year, a URL or an identifier, and is not one word."""
     return len(raw.split()) >= 3 and bool(
         _HAS_YEAR.search(raw) or _URL.search(raw) or _DOI.search(raw)
-        or regex.search(r"\b(?:NCT\d+|No\.\s*\d+|Available)", raw)
+        or _IDENTIFIER.search(raw)
     )
 
 
@@ -593,7 +610,7 @@ def _doc_acronyms(ctx: Context, references: list[Reference]) -> frozenset[str]:
             if not kw.search(window, timeout=T):
                 continue
             name = _NAME_BEFORE.search(window, timeout=T)
-            acr = regex.sub(r"[^\p{Lu}]", "", m.group(1))
+            acr = _NOT_UPPER.sub("", m.group(1))
             if not name or not acr:
                 continue
             # the shortest tail of the name whose initials spell the acronym must be an
@@ -612,8 +629,8 @@ def _doc_acronyms(ctx: Context, references: list[Reference]) -> frozenset[str]:
 
 def _words_ok(auth: str) -> bool:
     r = _rules()
-    for w in regex.split(r"[\s,]+", auth):
-        k = fold(w).strip(".,;:()'’")
+    for w in _WORD_SEP.split(auth):
+        k = w.lower().strip(".,;:()'’")
         if k in r.not_author:
             return False
     return True
@@ -643,15 +660,13 @@ def _split_people(auth: str) -> list[str] | None:
     """'Sayegh and Strauch' -> [Sayegh, Strauch]; None when a piece is not a surname."""
     pat = _patterns()["name_only"]
     pieces = [
-        p.strip() for p in regex.split(
-            r"\s*,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*|\s+et\.?\s+al\b\.?", auth
-        ) if p.strip()
+        p.strip() for p in _NAME_SEP.split(auth) if p.strip()
     ]
     if not pieces or len(pieces) > 6:
         return None
     names = []
     for p in pieces:
-        if regex.fullmatch(_rules().collectives, fold(p)):
+        if _rules().collective_word.fullmatch(fold(p)):
             continue
         if not pat.match(p) and not (len(p.split()) == 2 and all(pat.match(x) for x in p.split())):
             return None
@@ -663,16 +678,16 @@ def _clean_authors(auth: str, acronyms: frozenset[str]) -> list[str] | None:
     """Heuristic 7: the author part of a parenthetical citation, or None if it is not one."""
     r = _rules()
     auth = _strip_prefix(auth.strip(" ,;:"))
-    auth = regex.sub(r"\s*,?\s*\bet\.?\s*al\b\.?,?$", "", auth).strip(" ,")
-    auth = regex.sub(r"^(?:the|The)\s+", "", auth)
-    if not auth or len(auth) > 90 or regex.search(r"[\d=<>%+:/?!\"“”]", auth):
+    auth = _ET_AL_TAIL.sub("", auth).strip(" ,")
+    auth = _THE.sub("", auth)
+    if not auth or len(auth) > 90 or _NOT_NAME_CHAR.search(auth):
         return None
     if not (auth[:1].isupper() or auth.split()[0].lower() in r.particles):
         return None
     words = auth.split()
     if len(words) > 10 or not _words_ok(auth):
         return None
-    if regex.fullmatch(r"[\p{Lu}][\p{Lu}&\-]{1,11}", auth):
+    if _ACRONYM.fullmatch(auth):
         return [auth]
     if len(words) > 1 and words[0] in ("U.S.", "US", "U.S") and words[1] in r.acronyms:
         words = words[1:]  # "(U.S. FDA, 2023)" cites the FDA
@@ -745,7 +760,7 @@ def _parenthetical(
         auth = stripped[: tail.start("years")]
         authors = _clean_authors(auth, acronyms)
         word = auth.strip(" ,")
-        if not authors and regex.fullmatch(r"\p{Lu}\p{Ll}+", word) and fold(word) in ref_names:
+        if not authors and _CAP_WORD.fullmatch(word) and fold(word) in ref_names:
             authors = [word]  # a date-like word the reference list names ("Jan, 2005")
         if not authors:
             prev_authors = None
@@ -780,7 +795,7 @@ def _first_org(before: str, acronyms: frozenset[str]) -> tuple[str, int] | None:
         return listed or learned
     for m in _patterns()["orgname"].finditer(text, timeout=T):
         name = _LEAD_ARTICLE.sub("", m.group(0)).strip()
-        name = regex.sub(r"(?:\s+(?:of|for|and|on|the|&))+$|['’]s?$", "", name)
+        name = _ORG_TAIL.sub("", name)
         if len(name.split()) >= 2 and r.org_keywords.search(name, timeout=T):
             acr = _PAREN_ACRONYM.match(text, m.end() + 1) if m.end() + 1 < len(text) else None
             return (acr.group(1) if acr else name, m.start())
@@ -792,7 +807,7 @@ def _org_before(before: str, acronyms: frozenset[str]) -> tuple[str, int] | None
     m = _patterns()["org"].search(before, timeout=T)
     if not m:
         return None
-    org = regex.split(r"['’]s?(?=\s|$)", m.group("org"), maxsplit=1)[0]
+    org = _POSSESSIVE.split(m.group("org"), maxsplit=1)[0]
     start = m.start("org")
     if lead := _LEAD_ARTICLE.match(org):
         org, start = org[lead.end():], start + lead.end()
@@ -830,7 +845,7 @@ def _narrative(
     p = pats["people"].search(before, timeout=T)
     if p:
         listed = p.group("names")
-        if "," in listed and not regex.search(r"\band\b|&", listed):
+        if "," in listed and not _AND.search(listed):
             # "Journal of Medicine, Wilkinson (2005)": a list of names ends with "and X"
             listed = listed.rsplit(",", 1)[1].strip()
         name_start = p.start("names") + p.group("names").rfind(listed)
