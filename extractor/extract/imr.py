@@ -56,7 +56,14 @@ import regex
 
 from extractor.context import Context
 from extractor.document import Line
-from extractor.models.contract import Decision, GuidelineCitation, ImrMetadata, Patient, Reviewer
+from extractor.models.contract import (
+    Decision,
+    GuidelineCitation,
+    ImrMetadata,
+    PartialRequest,
+    Patient,
+    Reviewer,
+)
 from extractor.rules import compile_all, load
 from extractor.segment.paragraphs import is_double_spaced
 from extractor.segment.sections import lexicon
@@ -165,6 +172,9 @@ def _rules() -> _Rules:
         "verdict": _c(dc["verdict"], date_src),
         "partial_tail": _cl(dc["partial_tail"], date_src),
         "partial_head": _cl(dc["partial_head"], date_src),
+        "partial_original": _c(dc["partial_original"], date_src),
+        "partial_authorized": _cl(dc["partial_authorized"], date_src),
+        "partial_disputed": _cl(dc["partial_disputed"], date_src),
         "not_necessary": _cl(dc["not_necessary"], date_src),
         "necessary": _cl(dc["necessary"], date_src),
         "statement_start": _c(dc["notice"]["statement_start"], date_src),
@@ -1058,6 +1068,23 @@ def parse_guideline(text: str | None) -> GuidelineCitation | None:
 # --- assembly ----------------------------------------------------------------------------------
 
 
+def _partial(request: str) -> PartialRequest | None:
+    """'X was the original request. Y was authorized by the Claims Administrator. The remaining
+    IMR eligible portion of the original request, Z' -> (X, Y, Z)."""
+    c = _rules().compiled
+    m = c["partial_original"].search(request, timeout=_T)
+    if not m:
+        return None
+    rest = request[m.end():]
+    auth = _search(c["partial_authorized"], rest)
+    disputed = _search(c["partial_disputed"], rest)
+    return PartialRequest(
+        original=m["v"].strip(),
+        authorized=auth["v"].strip() if auth else None,
+        disputed=disputed["v"].strip(" .") if disputed else None,
+    )
+
+
 def _decision(item: _Item) -> Decision:
     ca = parse_guideline(item.parts.get("claims_administrator"))
     rv_text = item.parts.get("reviewer")
@@ -1070,6 +1097,7 @@ def _decision(item: _Item) -> Decision:
         request=item.request,
         outcome=outcome,  # type: ignore[arg-type]
         medically_necessary=None if outcome is None else outcome == "overturned",
+        partial=_partial(item.request),
         claims_administrator_guideline=ca,
         reviewer_guideline=rv,
         rationale=item.parts.get("rationale") or None,

@@ -208,10 +208,22 @@ class GuidelineCitation(Model):
     )
 
 
+class PartialRequest(Model):
+    """A partly authorised request: what was asked, what the claims administrator authorised,
+    and the remaining portion the review decided."""
+
+    original: str
+    authorized: str | None = None
+    disputed: str | None = None
+
+
 class Decision(Model):
     request: str
     outcome: Literal["upheld", "overturned"] | None
     medically_necessary: bool | None
+    partial: PartialRequest | None = Field(
+        None, description="for a partly authorised request, its parts as written"
+    )
     claims_administrator_guideline: GuidelineCitation | None = None
     reviewer_guideline: GuidelineCitation | None = None
     rationale: str | None = None

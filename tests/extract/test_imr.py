@@ -123,6 +123,12 @@ def test_imr_final_2016_decisions() -> None:
         ("Lumbar MRI without contrast", "upheld", False),  # after a page break, no blank line
     ]
     assert doc.decisions[-1].page == 2
+    partial = doc.decisions[2].partial
+    assert partial is not None
+    assert (partial.original, partial.authorized, partial.disputed) == (
+        "Eight sessions of acupuncture", "Four sessions of acupuncture",
+        "four sessions of acupuncture")
+    assert doc.decisions[0].partial is None
     assert doc.decisions[3].rationale is not None
     assert doc.decisions[3].rationale.endswith("not medically necessary.")  # not merged
     _spans_are_evidence(doc)
