@@ -378,6 +378,18 @@ def test_imr_repeated_decision_text_is_not_furniture() -> None:
     assert all(d.rationale and d.rationale.endswith("necessary.") for d in doc.decisions)
 
 
+def test_imr_running_header_on_later_pages_is_not_rationale() -> None:
+    doc = parse_text(
+        "Case Number: CM16-0000001\nIMR ISSUES, DECISIONS AND RATIONALES\nKnee brace: Upheld\n"
+        "Claims Administrator guideline: Decision based on MTUS Knee Complaints 2004.\n"
+        "Decision rationale: The brace is not needed and the\n"
+        "\fCase Number: CM16-0000001\nPage 2 of 2\nrequest is not medically necessary.\n"
+    )
+    assert doc.metadata.case_number == "CM16-0000001"
+    assert doc.decisions[0].rationale == (
+        "The brace is not needed and the request is not medically necessary.")
+
+
 # --- header fields, reviewer and patient phrases ------------------------------------------------
 
 
