@@ -26,6 +26,7 @@ import regex
 from extractor.document import Line, RawDocument
 from extractor.models.contract import Removed
 from extractor.rules import compile_all, load
+from extractor.segment.paragraphs import CODE_ROW, LIST_LABEL
 from extractor.textutil import WORD as _WORD
 from extractor.textutil import clean_space, fold, words
 
@@ -151,6 +152,7 @@ def clean(raw: RawDocument, is_heading: Callable[[str], bool] = lambda _t: False
     toks = [_WORD.findall(f) for f in folded]
     repeated = _repeated(raw, rules, folded)
     right = _right_margins(raw)
+    margin = _text_margin(lines)
     reason: dict[int, str] = {}
 
     # 1-4: per-line rules, page-edge repetition, then anchored notice paragraphs
@@ -169,10 +171,10 @@ def clean(raw: RawDocument, is_heading: Callable[[str], bool] = lambda _t: False
         if rid:
             reason[i] = rid
         if in_notice:
-            edge = block_right or right.get(line.page, 0.0)
-            if not _continues(lines, i, reason, edge):
+            edge = block_right or right.get(line.page, 0.0) or margin
+            if not _continues(lines, i, reason, edge, is_heading):
                 in_notice = None
-            block_right = max(block_right, line.x1 or 0.0)
+            block_right = max(block_right, line.x1 or float(len(line.text)))
 
     # 2b: short fragments (fewer words than a trigram) next to a removed notice line
     for line in lines:
@@ -205,6 +207,12 @@ def clean(raw: RawDocument, is_heading: Callable[[str], bool] = lambda _t: False
     return Cleaned(kept, _stretches(raw, reason), reason)
 
 
+def _text_margin(lines: list[Line]) -> float:
+    """Text input: the typical length of a full line, in characters (80th percentile)."""
+    lengths = sorted(len(line.text) for line in lines)
+    return float(lengths[int(len(lengths) * 0.8)]) if lengths else 0.0
+
+
 def _right_margins(raw: RawDocument) -> dict[int, float]:
     """PDF: the right edge of the text on each page."""
     out: dict[int, float] = {}
@@ -214,23 +222,33 @@ def _right_margins(raw: RawDocument) -> dict[int, float]:
     return out
 
 
-def _continues(lines: list[Line], i: int, reason: dict[int, str], edge: float) -> bool:
+def _continues(
+    lines: list[Line],
+    i: int,
+    reason: dict[int, str],
+    edge: float,
+    is_heading: Callable[[str], bool],
+) -> bool:
     """Does the paragraph of line i go on past its end (skipping removed furniture)?
 
-    It does when the next kept line starts in lower case; otherwise, in a PDF, when line i
-    reaches the right margin (it was wrapped), and in text, when it does not end a sentence.
+    It does when the next kept line starts in lower case; otherwise when line i was wrapped:
+    it reaches the paragraph's right edge (PDF: x1 in points; text: length in characters),
+    unless the next line is a heading, a list item or a code row.
     """
     j = i + 1
     while j < len(lines) and j in reason:
         j += 1
     if j >= len(lines):
         return False
-    if lines[j].text[:1].islower():
+    nxt = lines[j].text
+    if nxt[:1].islower():
         return True
+    if is_heading(nxt) or LIST_LABEL.match(nxt) or CODE_ROW.match(nxt):
+        return False
     line = lines[i]
-    if line.x1 is not None:  # wrapped lines reach the paragraph's right edge
+    if line.x1 is not None:
         return line.x1 >= edge - 12
-    return not _SENTENCE_END.search(line.text)
+    return len(line.text) >= 0.85 * edge
 
 
 def _next_to_removed(lines: list[Line], i: int, reason: dict[int, str]) -> bool:

@@ -200,7 +200,11 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
     numbered = _numbered_headings(lines, lex, style)
     others_ok = _unknown_headings_plausible(lines, lex, style)
     # a heading that recurs ("Rationale" under every topic) labels subsections
-    counts = Counter(lex.key(ln.text) for ln in lines if lex.top(ln.text))
+    counts = Counter(
+        lex.key(ln.text)
+        for ln in lines
+        if lex.top(ln.text) and ((st := _style(ln)) is None or _stands_out(st, body))
+    )
     recurring = {k for k, n in counts.items() if n >= 3}
 
     def open_section(kind: str, line: Line, level: int, parent: int | None) -> SectionNode:

@@ -104,3 +104,22 @@ def test_boilerplate_does_not_touch_prose_that_mentions_notices() -> None:
     prose = "The reviewer noted that federal law applies to the coverage of this service."
     raw = read_text(_doc(["Discussion", prose]), "x")
     assert [ln.text for ln in clean(raw).kept] == ["Discussion", prose]
+
+
+def test_boilerplate_short_notice_line_does_not_swallow_the_table_after_it() -> None:
+    raw = read_text(
+        _doc([
+            "Applicable Codes",
+            "27122 Acetabuloplasty; resection, femoral head (eg, Girdlestone procedure)",
+            "CPT® is a registered trademark of the American Medical Association",
+            "HCPCS Code Description",
+            "S2118 Metal-on-metal total hip resurfacing, including acetabular and femoral components",
+        ]),
+        "x",
+    )
+    cleaned = clean(raw)
+    assert [r.reason for r in cleaned.removed] == ["notice_cpt_trademark"]
+    assert [ln.text for ln in cleaned.kept][-2:] == [
+        "HCPCS Code Description",
+        "S2118 Metal-on-metal total hip resurfacing, including acetabular and femoral components",
+    ]
