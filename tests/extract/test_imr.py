@@ -378,6 +378,14 @@ def test_imr_repeated_decision_text_is_not_furniture() -> None:
     assert all(d.rationale and d.rationale.endswith("necessary.") for d in doc.decisions)
 
 
+@pytest.mark.parametrize("tail", ["\nUpheld", "\n: Upheld", ":\nUpheld", ": Upheld"])
+def test_imr_outcome_wraps(tail: str) -> None:
+    doc = parse_text("IMR ISSUES, DECISIONS AND RATIONALES\n\nPhysical therapy for the neck, "
+                     "twelve\nsessions" + tail + "\nDecision rationale: Not needed.\n")
+    assert [(d.request, d.outcome) for d in doc.decisions] == [
+        ("Physical therapy for the neck, twelve sessions", "upheld")]
+
+
 def test_imr_running_header_on_later_pages_is_not_rationale() -> None:
     doc = parse_text(
         "Case Number: CM16-0000001\nIMR ISSUES, DECISIONS AND RATIONALES\nKnee brace: Upheld\n"
