@@ -105,7 +105,6 @@ def _cl(patterns: list[str], date: str) -> list[regex.Pattern[str]]:
 
 @dataclass(frozen=True)
 class _Rules:
-    date: regex.Pattern[str]
     layouts: list[tuple[str, list[regex.Pattern[str]], list[regex.Pattern[str]]]]
     running: list[regex.Pattern[str]]
     line_rules: list[regex.Pattern[str]]
@@ -135,7 +134,6 @@ def _label_patterns(labels: list[str], value: str) -> list[str]:
 def _rules() -> _Rules:
     data = load("imr")
     date_src = data["date"]
-    date_re = regex.compile(date_src, _FLAGS)
     layouts = [
         (lay["id"], _cl(lay.get("all", []), date_src), _cl(lay.get("any", []), date_src))
         for lay in data.get("layout", [])
@@ -205,7 +203,6 @@ def _rules() -> _Rules:
         "g_names": _cl(gl["names"]["patterns"], date_src),
     }
     return _Rules(
-        date=date_re,
         layouts=layouts,
         running=_cl(data["furniture"]["running"], date_src),
         line_rules=line_rules,
