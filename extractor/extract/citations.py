@@ -232,17 +232,18 @@ class _Run:
     category: str | None
 
 
-def _runs_of(node: SectionNode, parent: SectionNode | None) -> list[_Run]:
-    """Heuristic 1-2: the list stretches of one section, with their categories."""
+def _runs_of(node: SectionNode, parent: SectionNode | None, strict: bool = False) -> list[_Run]:
+    """Heuristic 1-2: the list stretches of one section, with their categories. `strict` (a
+    section of another kind): a list-heading line opens a list only if an entry follows it."""
     head = node.heading or ""
     category = _category(head)
-    parent_lists = parent is not None and (
+    parent_lists = parent is not None and parent.kind == "references" and (
         _is_list_heading(parent.heading or "") or lexicon("guideline").top(parent.heading or "")
         == "references" and not _is_stop_heading(parent.heading or "")
     )
     active = (
         _is_list_heading(head)
-        or category is not None
+        or (category is not None and not strict)
         or (not _is_stop_heading(head) and lexicon("guideline").top(head) == "references")
         or (parent_lists and not _is_stop_heading(head))
     )
@@ -257,7 +258,8 @@ def _runs_of(node: SectionNode, parent: SectionNode | None) -> list[_Run]:
             runs.append(_Run(current, category))
         current = []
 
-    for ln in node.lines:
+    lines = node.lines
+    for i, ln in enumerate(lines):
         text = ln.text.strip()
         if len(text) > 120 or not text[:1].isupper() or _NUM_LABEL.match(text):
             if active:  # an entry line: no heading is this long, numbered or lower-case
@@ -265,10 +267,11 @@ def _runs_of(node: SectionNode, parent: SectionNode | None) -> list[_Run]:
             continue
         if _is_list_heading(text):
             flush()
-            active = True
+            nxt = lines[i + 1].text if i + 1 < len(lines) else ""
+            active = not strict or bool(_NUM_LABEL.match(nxt) or _AUTHOR_START.match(nxt))
             continue
         cat = _category(text)
-        if cat is not None:
+        if cat is not None and (active or not strict):
             flush()
             category, active = cat, True
             continue
@@ -285,12 +288,19 @@ def _runs_of(node: SectionNode, parent: SectionNode | None) -> list[_Run]:
 Entries = list[tuple[list[Line], str | None]]  # (lines, category) per reference
 
 
+def _is_list_section(node: SectionNode) -> bool:
+    return node.kind == "references" or _is_list_heading(node.heading or "")
+
+
 def _reference_runs(ctx: Context) -> list[_Run]:
     runs: list[_Run] = []
     for node in ctx.sections:
-        if node.kind == "references":
-            parent = ctx.sections[node.parent] if node.parent is not None else None
+        parent = ctx.sections[node.parent] if node.parent is not None else None
+        if _is_list_section(node):
             runs.extend(_runs_of(node, parent))
+        elif node.kind not in _SKIP_KINDS:
+            # a list whose heading the segmenter did not know ("Literature Cited")
+            runs.extend(_runs_of(node, parent, strict=True))
     if runs:
         return runs
     for node in ctx.sections:  # heuristic 1: websites only where no list exists
@@ -1030,7 +1040,7 @@ def extract_citations(ctx: Context, references: list[Reference]) -> list[Citatio
         ref_names.update(fold(a.split()[-1]) for a in ref.authors[:1] if 1 < len(a.split()) <= 3)
     found: list[tuple[_Found, SectionNode]] = []
     for node in ctx.sections:
-        if node.kind in _SKIP_KINDS or not node.lines:
+        if node.kind in _SKIP_KINDS or not node.lines or _is_list_section(node):
             continue
         text = node.textmap.text
         if not _HAS_YEAR.search(text):

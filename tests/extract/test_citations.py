@@ -224,6 +224,21 @@ References
         ("Jan", "2005", 0), ("Quorn", "2011", 1)]
 
 
+def test_references_list_heading_inside_another_section() -> None:
+    """A list under a heading the segmenter does not know still counts, and only when an
+    entry follows the heading line."""
+    text = _discussion(
+        "Widgets help (Quorn, 2011).\n\nLiterature Cited\n\n"
+        "1. Quorn T, Ashby D. Early widget results. Ann Widget Surg. 2011; 7:55-60.\n"
+        "2. Baxley RT. Late widget results. Ann Widget Surg. 2014; 9:1-5.\n"
+    )
+    refs, cites, _ = _run(text)
+    assert [r.authors[0] for r in refs] == ["Quorn", "Baxley"]
+    assert [(c.authors[0], c.reference) for c in cites] == [("Quorn", 0)]
+    prose = _discussion("Literature Cited\n\nthe panel read widely before it wrote (2011).")
+    assert _run(prose)[0] == []
+
+
 def test_references_intro_paragraph_is_not_an_entry() -> None:
     text = UNNUMBERED.replace(
         "References\n\n",
