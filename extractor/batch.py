@@ -90,10 +90,15 @@ class Prior:
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    path: str
+    path: str  # as walked or listed: what the report and `source.path` say
     options: Options
     output: str | None = None  # the JSON file to write (keep == "write")
     prior: Prior | None = None
+    cwd: str | None = None  # the caller's folder: relative paths are read and written from it,
+    # wherever the worker runs (a Dask worker's own working folder is elsewhere)
+
+    def resolve(self, path: str) -> str:
+        return os.path.join(self.cwd, path) if self.cwd else path
 
 
 @dataclass(slots=True)
@@ -296,15 +301,17 @@ def _work(task: Task) -> Result:
     opts = task.options
     sha: str | None = None
     try:
-        sha = file_sha256(task.path)
+        source, target = task.resolve(task.path), task.output and task.resolve(task.output)
+        sha = file_sha256(source)
         if not opts.force:
             prior = task.prior if task.prior and task.prior.sha256 == sha else None
-            if prior is None and task.output:
-                prior = previous_output(task.output, sha)
+            if prior is None and target:
+                prior = previous_output(target, sha)
             if prior is not None:
                 return _skipped(task, prior, t0)
         with soft_deadline(opts.timeout):
-            doc = parse_path(task.path, max_pages=opts.max_pages)
+            doc = parse_path(source, max_pages=opts.max_pages)
+            doc.source.path = task.path  # as given, whichever folder the worker runs in
             if opts.max_pages is not None and doc.source.pages > opts.max_pages:
                 raise errors.ExtractorError(
                     errors.E_TOO_LARGE,
@@ -315,11 +322,11 @@ def _work(task: Task) -> Result:
                 res.document = doc
             else:
                 data = to_json(doc, indent=opts.indent)
-                if opts.keep == "data" or not task.output:
+                if opts.keep == "data" or not target:
                     res.data = data
                 else:
                     try:
-                        write_atomic(Path(task.output), data, opts.partial_dir)
+                        write_atomic(Path(target), data, opts.partial_dir)
                     except OSError as exc:
                         raise errors.ExtractorError(
                             errors.E_UNREADABLE,
@@ -419,7 +426,8 @@ def iter_parse(
     opts = Options(max_pages=max_pages, timeout=timeout, force=True, keep="document")
     n = default_workers() if workers is None else workers
     runner = make_engine(engine, n, hard_limit(timeout), scheduler)
-    tasks = (Task(str(p), opts) for p in paths)
+    cwd = os.getcwd()
+    tasks = (Task(str(p), opts, cwd=cwd) for p in paths)
     for task, outcome in runner.map(work, tasks):
         yield to_result(task, outcome)
 
@@ -575,6 +583,7 @@ def _prepare_out(out_dir: Path) -> Path:
 
 
 def _tasks(cfg: BatchConfig, opts: Options, sink: JsonlSink | None) -> Iterator[Task]:
+    cwd = os.getcwd()
     if cfg.paths is not None:
         found: Iterable[Path] = cfg.paths
         base = cfg.root or Path.cwd()
@@ -587,7 +596,7 @@ def _tasks(cfg: BatchConfig, opts: Options, sink: JsonlSink | None) -> Iterator[
         if cfg.out_dir is not None and sink is None:
             output = str(output_path(path, base, cfg.out_dir))
         prior = sink.prior(str(path)) if sink is not None else None
-        yield Task(str(path), opts, output, prior)
+        yield Task(str(path), opts, output, prior, cwd)
 
 
 def _count_in_background(cfg: BatchConfig, display: Display) -> None:
@@ -610,7 +619,7 @@ def run_batch(cfg: BatchConfig, display: Display | None = None) -> Summary:
     opts = Options(
         max_pages=cfg.max_pages, timeout=cfg.timeout, force=cfg.force,
         indent=sink is None, keep="data" if sink is not None else "write",
-        partial_dir=str(partial) if partial else None,
+        partial_dir=str(partial.absolute()) if partial else None,
     )
     report_path = cfg.report_path()
     report_path.parent.mkdir(parents=True, exist_ok=True)

@@ -305,3 +305,20 @@ def test_batch_iter_parse_yields_documents_and_errors(tmp_path: Path) -> None:
         assert results[SEED_IMR].document.kind == "imr"
         assert not results[bad].ok and results[bad].error_code == errors.E_EMPTY
         assert results[bad].document is None
+
+
+def test_batch_work_resolves_relative_paths_against_the_callers_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Dask worker runs in its own folder: relative paths must still mean the caller's."""
+    (tmp_path / "caller" / "in").mkdir(parents=True)
+    (tmp_path / "caller" / "in" / "doc.txt").write_text(SYNTHETIC_POLICY)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    task = batch.Task("in/doc.txt", batch.Options(), "out/doc.txt.json",
+                      cwd=str(tmp_path / "caller"))
+    res = batch.work(task)
+    assert (res.status, res.output) == ("ok", "out/doc.txt.json")
+    written = orjson.loads((tmp_path / "caller" / "out" / "doc.txt.json").read_bytes())
+    assert written["source"]["path"] == "in/doc.txt"  # as given, not the resolved path
+    assert batch.work(task).status == "skipped"

@@ -40,7 +40,7 @@ def _report(out: Path) -> list[tuple[object, ...]]:
     rows = [orjson.loads(line) for line in (out / batch.REPORT_NAME).read_bytes().splitlines()]
     # Everything but the timing and the output folder, in a stable order.
     return sorted(
-        tuple(r[k] for k in batch.Result.REPORT_FIELDS if k not in ("seconds", "output"))
+        tuple(r[k] for k in batch.Result.REPORT_FIELDS if k not in ("seconds", "cpu_seconds", "output"))
         for r in rows
     )
 
