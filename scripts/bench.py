@@ -36,6 +36,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -119,10 +120,10 @@ class RssSampler:
 # --- 1. text ---------------------------------------------------------------------------------
 
 
-def bench_text(seconds: float) -> dict[str, object]:
+def bench_text(seconds: float) -> dict[str, Any]:
     for seed in SEEDS:
         parse_path(seed)  # warm: lazily loaded resources are start-up, not per document
-    out: dict[str, object] = {}
+    out: dict[str, Any] = {}
     for seed in SEEDS:
         n, w0, c0 = 0, time.perf_counter(), time.process_time()
         while time.perf_counter() - w0 < seconds:
@@ -131,7 +132,7 @@ def bench_text(seconds: float) -> dict[str, object]:
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0
         out[seed.name] = {"docs": n, "docs_per_s_wall": n / wall, "docs_per_s_cpu": n / cpu,
                           "ms_per_doc_cpu": 1000 * cpu / n, "bytes": seed.stat().st_size}
-    mean_ms = sum(v["ms_per_doc_cpu"] for v in out.values()) / len(SEEDS)  # type: ignore[index]
+    mean_ms = sum(v["ms_per_doc_cpu"] for v in out.values()) / len(SEEDS)
     out["mix_docs_per_s_per_core"] = 1000 / mean_ms
     out["hot_spots"] = profile_by_module(20)
     return out
@@ -169,7 +170,7 @@ def profile_by_module(rounds: int) -> list[tuple[str, float]]:
 # --- 2. flat memory over 2,000 documents -----------------------------------------------------
 
 
-def bench_flat(n_docs: int, workers: int) -> dict[str, object]:
+def bench_flat(n_docs: int, workers: int) -> dict[str, Any]:
     texts = [s.read_text() for s in SEEDS]
     with tempfile.TemporaryDirectory(prefix="bench-flat-") as tmp:
         src, out = Path(tmp) / "in", Path(tmp) / "out"
@@ -226,7 +227,7 @@ def pdfplumber_pass(pdfs: list[Path]) -> tuple[float, float, int]:
     return total, time.process_time() - c0, pages
 
 
-def batch_pass(pdfs: list[Path], workers: int) -> dict[str, object]:
+def batch_pass(pdfs: list[Path], workers: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"bench-pdf{workers}-") as tmp:
         listing, out = Path(tmp) / "in", Path(tmp) / "out"
         listing.mkdir()
@@ -259,7 +260,7 @@ print(doc.source.pages, time.perf_counter() - t0, len(data),
 """
 
 
-def bench_rss(path: Path) -> dict[str, object]:
+def bench_rss(path: Path) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("EXTRACTOR_RAW_CACHE", None)
     res = subprocess.run([sys.executable, "-c", _RSS_CHILD, str(path)], env=env,
@@ -283,7 +284,7 @@ def main() -> int:
     ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = ap.parse_args()
     only = set(args.only.split(","))
-    results: dict[str, object] = {"load_start": load()}
+    results: dict[str, Any] = {"load_start": load()}
     print(f"extractor {batch.__version__} bench; {load()}")
 
     if "text" in only:
@@ -291,13 +292,13 @@ def main() -> int:
         results["text"] = t
         print("\n[1] text pipeline, one process (CPU time per document)")
         for seed in SEEDS:
-            r = t[seed.name]  # type: ignore[index]
+            r = t[seed.name]
             print(f"  {seed.name} ({r['bytes']} B): {r['ms_per_doc_cpu']:.1f} ms/doc, "
                   f"{r['docs_per_s_cpu']:.0f} docs/s per core (wall {r['docs_per_s_wall']:.0f})")
         print(f"  seed mix: {t['mix_docs_per_s_per_core']:.0f} docs/s per core "
               "(target >= 200)")
         print("  hot spots, own time by module (ms per document, seeds alternating):")
-        for module, ms in t["hot_spots"]:  # type: ignore[attr-defined]
+        for module, ms in t["hot_spots"]:
             print(f"    {ms:7.2f}  {module}")
 
     if "flat" in only:
@@ -318,8 +319,8 @@ def main() -> int:
     if "pdf" in only and pdfs:
         base_s, base_cpu, base_pages = pdfplumber_pass(pdfs)
         one = batch_pass(pdfs, 1)
-        pages = max(1, int(one["pages"]))  # type: ignore[call-overload]
-        ours, ours_cpu = float(one["doc_seconds"]), float(one["doc_cpu_seconds"])  # type: ignore[arg-type]
+        pages = max(1, int(one["pages"]))
+        ours, ours_cpu = float(one["doc_seconds"]), float(one["doc_cpu_seconds"])
         ratio, ratio_cpu = (ours / pages) / (base_s / base_pages), (ours_cpu / pages) / (
             base_cpu / base_pages
         )
@@ -340,7 +341,7 @@ def main() -> int:
     if "scaling" in only and pdfs:
         one = one or batch_pass(pdfs, 1)
         two = batch_pass(pdfs, 2)
-        speedup = one["wall_s"] / two["wall_s"]  # type: ignore[operator]
+        speedup = one["wall_s"] / two["wall_s"]
         results["scaling"] = {"one": one, "two": two, "speedup": speedup}
         print(f"\n[4] scaling on {len(pdfs)} PDFs: 1 worker {one['wall_s']:.0f} s, "
               f"2 workers {two['wall_s']:.0f} s: {speedup:.2f}x (target >= 1.9x); "
