@@ -207,3 +207,34 @@ def test_evaluate_shared_gold_guidelines_meet_floors(shared_corpus: Path) -> Non
     golds = [g for g in ev.load_golds(shared_corpus / "gold") if g["kind"] == "guideline"]
     res = ev.score(golds, ev.run(shared_corpus, golds, None))
     assert ev.check_floors(res, floors) == []
+
+
+def _committed_floors() -> list[tuple[str, dict[str, Any]]]:
+    """Every committed version of tests/floors.json, newest first (empty outside git)."""
+    try:
+        log = subprocess.run(["git", "log", "--format=%H", "--", "tests/floors.json"], cwd=ROOT,
+                             capture_output=True, text=True, check=True, timeout=30).stdout.split()
+        return [(sha[:8], json.loads(subprocess.run(
+                    ["git", "show", f"{sha}:tests/floors.json"], cwd=ROOT, capture_output=True,
+                    text=True, check=True, timeout=30).stdout)) for sha in log]
+    except (OSError, subprocess.SubprocessError, json.JSONDecodeError):
+        return []
+
+
+def test_evaluate_floors_only_rise() -> None:
+    """No floor is lower than, and none has gone missing from, any committed version."""
+    history = _committed_floors()
+    if not history:
+        pytest.skip("no git history for tests/floors.json")
+    now = json.loads(FLOORS.read_text())
+    lowered = []
+    for sha, old in history:
+        for set_name, groups in old.items():
+            if not isinstance(groups, dict):
+                continue
+            for group, figures in groups.items():
+                for name, floor in figures.items():
+                    cur = now.get(set_name, {}).get(group, {}).get(name)
+                    if cur is None or cur + 1e-9 < floor:
+                        lowered.append(f"{set_name}.{group}.{name}: {cur} < {floor} ({sha})")
+    assert not lowered, "floors may only rise:\n" + "\n".join(lowered)
