@@ -536,13 +536,29 @@ def _is_reference(raw: str) -> bool:
 
 def extract_references(ctx: Context) -> list[Reference]:
     out: list[Reference] = []
-    for run in _reference_runs(ctx):
-        for lines, category in _entries(run):
+    try:
+        runs = _reference_runs(ctx)
+    except TimeoutError:
+        ctx.issue("I_REFERENCES_TIMEOUT", "reference lists not read in time")
+        return out
+    for run in runs:
+        try:
+            entries = _entries(run)
+        except TimeoutError:
+            ctx.issue("I_REFERENCES_TIMEOUT", "a reference list was not split in time",
+                      (run.lines[0].start, run.lines[-1].end))
+            continue
+        for lines, category in entries:
             tm = _join(lines)
             raw = _NUM_LABEL.sub("", tm.text, count=1).strip()
             if not _is_reference(raw):
                 continue
-            fields = _parse_reference(raw)
+            try:
+                fields = _parse_reference(raw)
+            except TimeoutError:  # a pathological entry keeps its text, not its fields
+                ctx.issue("I_REFERENCE_FIELDS_TIMEOUT", "reference fields not parsed in time",
+                          (lines[0].start, lines[-1].end))
+                fields = {}
             out.append(
                 Reference(
                     raw=raw, category=category, span=(lines[0].start, lines[-1].end),
@@ -988,6 +1004,9 @@ def _clause_start(text: str, pos: int, floor: int) -> int:
     return last
 
 
+_MAX_SENTENCE = 1500
+
+
 def _window(text: str, p0: int, p1: int, lo: int, hi: int) -> tuple[int, int]:
     """The stretch of a paragraph spaCy must read to find the sentences around [lo, hi): two
     candidate breaks before and after, so a false candidate ("U.S. Food") cannot cut one short."""
@@ -1028,12 +1047,36 @@ def _sentences(found: list[tuple[_Found, SectionNode]]) -> list[tuple[int, int] 
                               strict=True):
         for i in idx:
             at = found[i][0].start - w0
-            out[i] = next(((w0 + s, w0 + e) for s, e in spans if s <= at < e), None)
+            hit = next(((w0 + s, w0 + e) for s, e in spans if s <= at < e), None)
+            # a "sentence" longer than any real one is text without punctuation: none
+            out[i] = hit if hit and hit[1] - hit[0] <= _MAX_SENTENCE else None
     return out
 
 
+def _section_citations(
+    text: str, acronyms: frozenset[str], ref_names: set[str]
+) -> list[_Found]:
+    """Heuristics 6-8 over one section's clean text, in text order."""
+    para_starts = _paragraph_bounds(text)
+    items: list[_Found] = []
+    for m in _PAREN.finditer(text):
+        if not _HAS_YEAR.search(m.group(1)):
+            continue
+        if _YEARS_ONLY.match(m.group(1)):
+            floor = para_starts[bisect_right(para_starts, m.start()) - 1]
+            items += _narrative(text, m, _clause_start(text, m.start(), floor), acronyms)
+        else:
+            items += _parenthetical(text, m, acronyms, ref_names)
+    items += _in_year_forms(text)
+    items.sort(key=lambda c: c.start)
+    return [c for c in items if _plausible(c, ref_names)]
+
+
 def extract_citations(ctx: Context, references: list[Reference]) -> list[Citation]:
-    acronyms = _doc_acronyms(ctx, references)
+    try:
+        acronyms = _doc_acronyms(ctx, references)
+    except TimeoutError:
+        acronyms = frozenset()
     ref_names: set[str] = set()
     for ref in references:
         ref_names.update(fold(a) for a in ref.authors[:1])
@@ -1045,19 +1088,10 @@ def extract_citations(ctx: Context, references: list[Reference]) -> list[Citatio
         text = node.textmap.text
         if not _HAS_YEAR.search(text):
             continue
-        para_starts = _paragraph_bounds(text)
-        items: list[_Found] = []
-        for m in _PAREN.finditer(text):
-            if not _HAS_YEAR.search(m.group(1)):
-                continue
-            if _YEARS_ONLY.match(m.group(1)):
-                floor = para_starts[bisect_right(para_starts, m.start()) - 1]
-                items += _narrative(text, m, _clause_start(text, m.start(), floor), acronyms)
-            else:
-                items += _parenthetical(text, m, acronyms, ref_names)
-        items += _in_year_forms(text)
-        items.sort(key=lambda c: c.start)
-        found += [(c, node) for c in items if _plausible(c, ref_names)]
+        try:
+            found += [(c, node) for c in _section_citations(text, acronyms, ref_names)]
+        except TimeoutError:  # a pathological section: the others still count
+            ctx.issue("I_CITATIONS_TIMEOUT", "in-text citations not read in time", node.span)
     links = _link([(c, i) for i, (c, _) in enumerate(found)], references)
     sentences = _sentences(found)
     out: list[Citation] = []
