@@ -6,9 +6,9 @@ Heuristics, in the order the code applies them (rules in rules/definitions.toml)
      the segmenter found no such section, a kept line that is a definitions heading ("V.
      DEFINITIONS TOP") opens one that runs to the next heading in the same numbered style or a
      known section heading; it counts only when its first line is a definition.
-  2. A term starts a line at the section's left margin (PDF x0); indented lines belong to the
-     definition above (sub-lists such as grades or classes are not terms), and so do wrapped
-     lines.
+  2. A term starts a line at the section's left margin (PDF x0; in text, the leading white
+     space); indented lines belong to the definition above (sub-lists such as grades or classes
+     are not terms), and so do wrapped lines.
   3. A line starts a term only when the line before closed its item: it ended a sentence or a
      parenthesis, was clearly short, was indented, or a gap / a change to bold type comes
      between. A colon inside a wrapped sentence ("... available at: http") is not a term.
@@ -34,7 +34,7 @@ Heuristics, in the order the code applies them (rules in rules/definitions.toml)
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import regex
@@ -47,6 +47,7 @@ from extractor.segment.sections import SectionNode, lexicon
 from extractor.textutil import clean_space, fold
 
 INDENT = 4.0  # points right of the margin that make a line indented
+TEXT_COLUMN = 2.0  # stand-in points per leading space in text documents
 SHORT = 0.7  # a line shorter than this share of the block's longest line ends its item
 COLUMN_GAP = 60.0  # points right of the margin where a definition column may start
 ROW_SLACK = 6.0  # points: parts of one table row set at slightly different heights
@@ -379,9 +380,26 @@ def _definition(item: _Item) -> str:
     return clean_space(" ".join(p for p in parts if p))
 
 
+def _with_text_indent(lines: list[Line], text: str) -> list[Line]:
+    """Text documents: a stand-in x0 from each line's leading white space (2 points a column,
+    so that three or more spaces read as an indent), for the margin rules of PDFs."""
+    out = []
+    for ln in lines:
+        if ln.x0 is not None:
+            out.append(ln)
+            continue
+        begin = max(text.rfind("\n", 0, ln.start), text.rfind("\f", 0, ln.start)) + 1
+        columns = len(text[begin:ln.start].expandtabs(4))
+        out.append(replace(ln, x0=TEXT_COLUMN * columns))
+    return out
+
+
 def extract(ctx: Context) -> list[Definition]:
     out: list[Definition] = []
-    for block in _blocks(ctx):
+    blocks = _blocks(ctx)
+    if ctx.raw.format != "pdf":
+        blocks = [_with_text_indent(b, ctx.raw.text) for b in blocks]
+    for block in blocks:
         for item in parse(block):
             first, last = item.lines[0], item.lines[-1]
             out.append(Definition(term=item.term, definition=_definition(item),

@@ -185,3 +185,34 @@ def test_definitions_term_split_by_a_superscript() -> None:
     assert [i.term for i in items] == ["Widget", "PREMW5", "Cog"]
     assert defs._definition(items[1]) == (
         "PREtend Model of Widgets, a score of pretend widget faults.")
+
+
+TEXT_DOC = """Clinical UM Guideline
+Subject: Widget Therapy
+Guideline #: CG-TST-07 Publish Date: 03/15/2024
+
+Description
+
+This document addresses widget therapy for pretend conditions.
+
+Clinical Indications
+
+Medically Necessary:
+
+Widget therapy is considered medically necessary for pretend conditions.
+
+Definitions
+
+Pretend grades: The grades of a pretend condition.
+    Grade 1: Slightly pretend.
+    Grade 2: Very pretend.
+Widget: A small pretend device.
+"""
+
+
+def test_definitions_text_indent_marks_sub_items() -> None:
+    from extractor import parse_text
+
+    doc = parse_text(TEXT_DOC, path="synthetic.txt")
+    assert [d.term for d in doc.definitions] == ["Pretend grades", "Widget"]
+    assert "Grade 1: Slightly pretend." in doc.definitions[0].definition
