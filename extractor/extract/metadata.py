@@ -46,6 +46,7 @@ from extractor.textutil import clean_space
 
 HEADER_MAX = 200  # lines: LCDs put their "Document Information" table on page 3
 HEADER_PAGES = 3
+FIRST_PAGE_MAX = 80  # lines of the first page read as header (all of a PDF's first page)
 STRICT_VALUE = 60  # characters: a table cell, not a sentence
 ROW_SLACK = 8.0  # points: cells of one table row set at slightly different heights
 TITLE_ZONE = 400.0  # points from the page top: a title sits in the upper half of page 1
@@ -297,7 +298,8 @@ def header_lines(ctx: Context) -> tuple[list[Line], list[Line]]:
         return [], []
     last = ctx.front[-1].index if ctx.front else 0
     first_page_end = max((i for i, ln in enumerate(lines) if ln.page == lines[0].page), default=0)
-    n = min(max(last, first_page_end) + 1, HEADER_MAX)
+    # a text export is often one long "page": its header is its first lines
+    n = min(max(last, min(first_page_end, FIRST_PAGE_MAX)) + 1, HEADER_MAX)
     n = max(n, min(40, len(lines)))
     more = [ln for ln in lines[n:HEADER_MAX] if ln.page < lines[0].page + HEADER_PAGES]
     return list(lines[:n]), more
