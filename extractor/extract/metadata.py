@@ -1,28 +1,33 @@
 """Guideline metadata: doc id, title, type, publisher, dates, status, page count.
 
 Heuristics, in the order the code applies them (rules in rules/metadata.toml):
-  1. The header region is every source line up to the end of the front matter, at least the
-     whole first page, at most HEADER_MAX lines. It is read from `raw.lines`, not the kept
-     lines, because running headers and title blocks are often removed as page furniture.
-  2. Labels ("Guideline #:", "Publish Date:", "Status:") are found anywhere in a header line;
-     a label's value runs to the next label on the same line, so two-column header tables
-     ("Document #: LAB.00036 Publish Date: 10/01/2024") give both fields. A label that ends its
-     line takes the next line when that line carries no label of its own (the value column of
-     a two-column layout lands one line down); a date label also accepts a date-only line two
+  1. The header region is read from `raw.lines`, not the kept lines, because running headers
+     and title blocks are often removed as page furniture: every line of the first page (at
+     most FIRST_PAGE_MAX: a text export is one long page) and of the front matter. Lines of the
+     next pages (up to HEADER_PAGES, HEADER_MAX lines) count only as tables: a label opening
+     its line with a short value (an LCD's "Document Information" on page 3).
+  2. Labels ("Guideline #:", "Publish Date:", "Status:") are capitalised and found anywhere in
+     a header line; a label's value runs to the next label on the same line, so two-column
+     header tables ("Document #: LAB.00036 Publish Date: 10/01/2024") give both fields. A label
+     that ends its line takes a label-free line set a few points above it (a value cell printed
+     higher than its label), else the next line's text before its first label (the value column
+     of a two-column layout lands one line down); a date label also accepts a date-only line two
      lines down (a table of contents interleaved with the header).
   3. Values are checked before use: dates must parse (month-only dates become YYYY-MM), ids must
-     hold a digit, titles must hold letters. When several labels give one field, the label's
-     rank decides, then the first occurrence.
-  4. Document type: a header line that is a known type, or that starts with a type and goes on
-     with an id (the running header "Clinical UM Guideline CG-MED-28").
-  5. Title fallbacks: the line after such a running header; the largest type on page 1 (lines
-     that end with a colon are captions, not titles); a browser print stamp without its site
-     suffix.
-  6. Id fallbacks: the running header's id; a header line that is only an id; an id leading the
-     browser stamp or closing the title in parentheses.
+     hold a digit, titles must hold letters and no page furniture ("copyright"). When several
+     labels give one field, the label's rank decides, then the first occurrence.
+  4. Document type: a header line that is a known type, alone, after a publisher's name, or
+     followed by an id (the running header "Clinical UM Guideline CG-MED-28").
+  5. Title: page 1's labelled title; page 1's largest type among title-like lines (not
+     captions ending in a colon, types, labels, headings, numbered lines) when clearly larger
+     than the body type; later pages' labels; the line under a running header; a browser print
+     stamp without its site suffix. An abbreviation prefix ("LCD - ") names the type, an id in
+     closing parentheses the id, and a type closing the title ("... Medical Policy") the type.
+  6. Id fallbacks: the running header's id; an id leading the browser stamp; a header line that
+     is only a family-form id (or ends with one in parentheses); the title's closing id.
   7. Status fallback: the CMS coverage database's version table ("Currently in Effect ... You
      are here").
-  8. Last review date fallback: the latest dated row of the document's history table.
+  8. Last review date fallback: the latest history row that records a review.
   9. Publisher: the first known publisher named in the header region, else the one named most
      often in the document.
  10. Page count: PDF pages; for text, the largest N of "Page x of N" stamps, else 1.
@@ -490,8 +495,8 @@ def _latest_history_date(ctx: Context) -> str | None:
 
 def extract(ctx: Context) -> GuidelineMetadata:
     header, more = header_lines(ctx)
-    values = {f: v for f, (_, _, v) in labelled(more, strict=True).items()}
-    values.update({f: v for f, (_, _, v) in labelled(header).items()})
+    first = {f: v for f, (_, _, v) in labelled(header).items()}
+    values = {f: v for f, (_, _, v) in labelled(more, strict=True).items()} | first
     found = _types_and_running_headers(header, ctx.raw.lines)
     stamp_title, stamp_id = _stamp_title(header[0]) if header else (None, None)
 
@@ -505,8 +510,7 @@ def extract(ctx: Context) -> GuidelineMetadata:
                 break
     # page 1's labelled title, then its largest type; labels of later pages (two-column
     # tables there interleave other text), running headers and print stamps after that
-    page1_title = labelled(header).get("title")
-    title = ((page1_title[2] if page1_title else None) or _largest_type_title(header)
+    title = (first.get("title") or _largest_type_title(header)
              or values.get("title") or found.running_title or stamp_title)
     doc_type = found.doc_type
     if title:
