@@ -5,7 +5,8 @@ Heuristics, in the order the code applies them (rules in rules/definitions.toml)
      headings and lines included (a bold term line may have been taken for a subheading). Where
      the segmenter found no such section, a kept line that is a definitions heading ("V.
      DEFINITIONS TOP") opens one that runs to the next heading in the same numbered style or a
-     known section heading; it counts only when its first line is a definition.
+     known section heading; it counts only when a definition starts in its first lines (a table
+     of contents entry or a wrapped "definition" is no heading).
   2. A term starts a line at the section's left margin (PDF x0; in text, the leading white
      space); indented lines belong to the definition above (sub-lists such as grades or classes
      are not terms), and so do wrapped lines.
@@ -27,8 +28,9 @@ Heuristics, in the order the code applies them (rules in rules/definitions.toml)
      definition column (wrapped lines starting together well right of the margin) or a dash
      the PDF set on a line of its own ("-" beside "Acute Pain Pain for up to six weeks") marks
      where the definition starts; the term ends at the word boundary before a capitalised word
-     nearest that point, estimated from the lines' character width. "Term - Definition" with
-     the dash in place is a term form of its own.
+     nearest that point, estimated from the lines' character width. A column is looked for only
+     where no line gives a term by itself (indented lists are no column). "Term - Definition"
+     with the dash in place is a term form of its own.
 """
 
 from __future__ import annotations
