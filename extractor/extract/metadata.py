@@ -371,6 +371,8 @@ def _title_like(ln: Line) -> bool:
 def _largest_type_title(lines: list[Line]) -> str | None:
     """Page 1's largest type among title-like lines, when clearly larger than the body type:
     the consecutive lines set in it."""
+    if not lines:
+        return None
     page1 = [ln for ln in lines if ln.page == lines[0].page and ln.size]
     if len(page1) < 3:
         return None

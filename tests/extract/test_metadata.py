@@ -192,3 +192,20 @@ def test_metadata_value_cell_set_above_its_label() -> None:
 def test_metadata_furniture_is_no_title() -> None:
     got = md.labelled(lines("LCD Title", "CPT codes and other data are copyright 2022 Someone"))
     assert "title" not in got
+
+
+@pytest.mark.parametrize(
+    "junk",
+    ["", ":", "Status:", "Subject: :", "Number: ::::", "Effective Date: 99/99/9999",
+     "Last Review" * 50, "(" * 500, "8/12/26, 8:31 PM", "\u200b\u200b", "LCD - (L1)"],
+)
+def test_metadata_junk_headers_do_not_fail(junk: str) -> None:
+    ls = lines(junk, junk, "Status: Reviewed Last Review Date:")
+    md.labelled(ls)
+    md.labelled(ls, strict=True)
+    md._largest_type_title(ls)
+    md._largest_type_title([])
+    md._stamp_title(ls[0])
+    md._clean_title(junk)
+    md.doc_type_of(junk)
+    assert md.parse_date(junk) is None or len(md.parse_date(junk) or "") in (7, 10)
