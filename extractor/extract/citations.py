@@ -538,15 +538,12 @@ def extract_references(ctx: Context) -> list[Reference]:
     out: list[Reference] = []
     try:
         runs = _reference_runs(ctx)
-    except TimeoutError:
-        ctx.issue("I_REFERENCES_TIMEOUT", "reference lists not read in time")
+    except TimeoutError:  # pathological text: no list rather than no document
         return out
     for run in runs:
         try:
             entries = _entries(run)
         except TimeoutError:
-            ctx.issue("I_REFERENCES_TIMEOUT", "a reference list was not split in time",
-                      (run.lines[0].start, run.lines[-1].end))
             continue
         for lines, category in entries:
             tm = _join(lines)
@@ -556,8 +553,6 @@ def extract_references(ctx: Context) -> list[Reference]:
             try:
                 fields = _parse_reference(raw)
             except TimeoutError:  # a pathological entry keeps its text, not its fields
-                ctx.issue("I_REFERENCE_FIELDS_TIMEOUT", "reference fields not parsed in time",
-                          (lines[0].start, lines[-1].end))
                 fields = {}
             out.append(
                 Reference(
@@ -1091,7 +1086,7 @@ def extract_citations(ctx: Context, references: list[Reference]) -> list[Citatio
         try:
             found += [(c, node) for c in _section_citations(text, acronyms, ref_names)]
         except TimeoutError:  # a pathological section: the others still count
-            ctx.issue("I_CITATIONS_TIMEOUT", "in-text citations not read in time", node.span)
+            continue
     links = _link([(c, i) for i, (c, _) in enumerate(found)], references)
     sentences = _sentences(found)
     out: list[Citation] = []
