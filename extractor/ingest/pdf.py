@@ -5,11 +5,13 @@ it sits and how it repeats. Each page is parsed once (pdfminer's layout pass is 
 cost) and its cache is flushed before the next, so memory stays flat on long documents.
 
 Guards, in the order a file meets them (each failure has its own code, docs/errors.md):
-  1. decompression bombs: before pdfminer sees the file, every Flate stream that text
-     extraction would inflate (images are never inflated for text) is inflated in bounded
-     chunks and counted; one stream over `MAX_STREAM_MB` or all of them over `MAX_TOTAL_MB`
-     is refused (E_TOO_LARGE). Encrypted streams cannot be counted from the raw bytes, so each
-     page's content streams are counted again, deciphered, just before the page is parsed;
+  1. decompression bombs and reference loops, before pdfminer sees the file: every Flate
+     stream that text extraction would inflate (images are never inflated for text) is
+     inflated in bounded chunks and counted; one stream over `MAX_STREAM_MB` or all of them
+     over `MAX_TOTAL_MB` is refused (E_TOO_LARGE). Encrypted streams cannot be counted from
+     the raw bytes, so each page's content streams are counted again, deciphered, just before
+     the page is parsed. An object that is nothing but a reference to itself (directly or
+     round a cycle) would send the parser round forever: refused as E_PDF_CORRUPT;
   2. opening: a PDF that needs a user password (E_PDF_PASSWORD), one encrypted by a security
      handler pdfminer does not support (E_PDF_ENCRYPTED), one that cannot be parsed
      (E_PDF_CORRUPT). Owner-password PDFs (copying disallowed, as every real IMR letter is)
@@ -55,6 +57,8 @@ _STREAM = re.compile(rb"(?<![A-Za-z])stream(?:\r\n|\n|\r)")
 _FLATE = re.compile(rb"/(?:FlateDecode|Fl)(?![A-Za-z])")
 _IMAGE = re.compile(rb"/Subtype\s*/Image(?![A-Za-z])")
 _CID = re.compile(r"\(cid:\d+\)")
+# an indirect object whose whole body is one reference: "12 0 obj 13 0 R endobj"
+_REF_ONLY = re.compile(rb"(?<![0-9])(\d{1,10})\s+\d{1,5}\s+obj\s*(\d{1,10})\s+\d{1,5}\s+R\s*endobj")
 # more than this share of a document's visible characters in (cid:N) tokens: no usable text
 _MAX_CID_SHARE = 0.5
 
@@ -101,6 +105,25 @@ def check_inflation(data: bytes) -> None:
         total += size
         if total > MAX_TOTAL_MB * _MB:
             raise _bomb(MAX_TOTAL_MB, "the file's streams together")
+
+
+def check_reference_loops(data: bytes) -> None:
+    """Guard 1b: an object that is only a reference to itself, directly or through others
+    ("4 0 obj 4 0 R endobj"), sends pdfminer's resolver round forever: refuse it first."""
+    refs = {int(m[1]): int(m[2]) for m in _REF_ONLY.finditer(data)}
+    safe: set[int] = set()
+    for start in refs:
+        path: list[int] = []
+        n = start
+        while n in refs and n not in safe:
+            if n in path:
+                raise errors.ExtractorError(
+                    errors.E_PDF_CORRUPT,
+                    f"object {n} refers to itself (a reference loop the parser cannot leave)",
+                )
+            path.append(n)
+            n = refs[n]
+        safe.update(path)
 
 
 def _check_page_streams(page_obj: Any) -> None:
@@ -207,6 +230,7 @@ def read_pdf(
     data: bytes, sha256: str, path: str | None = None, max_pages: int | None = None
 ) -> RawDocument:
     check_inflation(data)
+    check_reference_loops(data)
     pdf = _open(data)
     with pdf:
         try:

@@ -13,7 +13,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.hostile.pdfgen import bomb_pdf, make_pdf
+from tests.hostile.pdfgen import bomb_pdf, make_pdf, reference_loop_pdf
 
 GUIDELINE = """Clinical UM Guideline
 Subject: Widget Therapy for Chronic Knee Pain
@@ -138,6 +138,7 @@ def pdf_cases() -> dict[str, bytes]:
         # encrypted: the raw bytes cannot be inflated, the per-page check must catch it
         "bomb_encrypted.pdf": make_pdf([b" " * (80 << 20)], compress=True, owner_password="o"),
         "javascript_attachment.pdf": make_pdf([PDF_LINES], javascript=True, attachment=True),
+        "reference_loop.pdf": reference_loop_pdf(),
     }
 
 
@@ -171,6 +172,7 @@ EXPECT: dict[str, Case] = {
         Case("bomb.pdf", "E_TOO_LARGE"),
         Case("bomb_encrypted.pdf", "E_TOO_LARGE"),
         Case("javascript_attachment.pdf", None),
+        Case("reference_loop.pdf", "E_PDF_CORRUPT"),
     ]
 }
 

@@ -168,24 +168,42 @@ def make_pdf(
     return bytes(out)
 
 
-def bomb_pdf(inflated_mb: int = 200) -> bytes:
-    """One page whose content stream inflates from ~1/1000 of its size to `inflated_mb` MB."""
-    comp = zlib.compressobj(9)
-    chunk = b" " * (1 << 20)
-    body = b"".join(comp.compress(chunk) for _ in range(inflated_mb)) + comp.flush()
-    page = b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(body) + body + b"\nendstream"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
-        page,
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R >>",
-    ]
+def _assemble(objects: list[bytes], root: int = 1) -> bytes:
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for n, obj in enumerate(objects, start=1):
         offsets.append(len(out))
         out += b"%d 0 obj\n" % n + obj + b"\nendobj\n"
     xref = len(out)
-    out += b"xref\n0 5\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, root, xref
+    )
     return bytes(out)
+
+
+def reference_loop_pdf() -> bytes:
+    """A page whose /Contents is object 4, and object 4 is only a reference to object 5,
+    which refers back to 4: a resolver that follows references never stops."""
+    return _assemble([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        b"5 0 R",
+        b"4 0 R",
+    ])
+
+
+def bomb_pdf(inflated_mb: int = 200) -> bytes:
+    """One page whose content stream inflates from ~1/1000 of its size to `inflated_mb` MB."""
+    comp = zlib.compressobj(9)
+    chunk = b" " * (1 << 20)
+    body = b"".join(comp.compress(chunk) for _ in range(inflated_mb)) + comp.flush()
+    page = b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(body) + body + b"\nendstream"
+    return _assemble([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        page,
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R >>",
+    ])
