@@ -104,6 +104,8 @@ class _Rules:
     skip_headings: frozenset[str]
     soft_only: frozenset[str]
     on_patterns: tuple[regex.Pattern[str], ...]
+    heading_words: tuple[str, ...]
+    on_words: tuple[str, ...]
 
 
 @cache
@@ -141,6 +143,8 @@ def _rules() -> _Rules:
         on_patterns=tuple(
             regex.compile(p, regex.I | regex.V1) for p in data["region"]["on_patterns"]
         ),
+        heading_words=tuple(data["words"]["heading_words"]),
+        on_words=tuple(data["region"]["on_words"]),
     )
 
 
@@ -193,6 +197,8 @@ def heading_status(text: str) -> str | None:
     if not first.isupper():
         return None  # a heading is capitalised; a lower-case word is a wrapped table cell
     key = _TRAILING.sub("", fold(_NUMBERING.sub("", text.strip())))
+    if not any(w in key for w in _rules().heading_words):
+        return None  # cheap screen: every status heading names one of these words
     for status, pat in _rules().heading:
         if pat.fullmatch(key, timeout=TIMEOUT):
             return status
@@ -294,34 +300,40 @@ def _heading_like(line: Line) -> bool:
     return bool(text[:1].isupper() or text[:1].isdigit())
 
 
-def _region(entries: list[_Entry], permissive: bool = False) -> list[bool]:
-    """Which entries fall in a criteria region (heuristic 1); marks recognised headings.
+def _heading_kind(e: _Entry) -> str | None:
+    """What a heading (or a heading-like body line) does to the region: a section kind,
+    "status" for a status heading, "skip" for a heading to pass over, None for no heading.
+    Marks recognised body lines as headings."""
+    text = _strip(e.line.text)
+    if not e.heading and (text.endswith(".") or not _heading_like(e.line)):
+        return None
+    rules = _rules()
+    lex = lexicon("guideline")
+    key = _TRAILING.sub("", fold(_NUMBERING.sub("", text)))
+    if key in rules.skip_headings:
+        e.heading = True
+        return "skip"
+    kind = lex.top(text)
+    if kind is None and e.heading and e.kind == "clinical_indications":
+        kind = e.kind
+    if kind is None and heading_status(text):
+        kind = "status"
+    if kind is None and (e.heading or len(text.split()) <= 8):
+        if any(w in key for w in rules.on_words) and _matches_any(rules.on_patterns, key):
+            kind = "clinical_indications"
+    if kind is not None:
+        e.heading = True
+    return kind
+
+
+def _region(kinds: list[str | None], permissive: bool = False) -> list[bool]:
+    """Which entries fall in a criteria region (heuristic 1), from each entry's heading kind.
     Permissive (when the strict walk found no statement): only evidence, coding and reference
     kinds close the region, so a policy whose heading was lost is still read."""
-    lex = lexicon("guideline")
     rules = _rules()
     on, locked = permissive, False
     out: list[bool] = []
-    for e in entries:
-        text = _strip(e.line.text)
-        key = _TRAILING.sub("", fold(_NUMBERING.sub("", text)))
-        kind: str | None = None
-        if e.heading:
-            kind = lex.top(text) or (e.kind if e.kind == "clinical_indications" else None)
-            if kind is None and heading_status(text):
-                kind = "status"
-        elif _heading_like(e.line) and not text.endswith("."):
-            kind = lex.top(text)
-            if kind is None and heading_status(text):
-                kind = "status"
-            if kind is None and len(text.split()) <= 8 and _matches_any(rules.on_patterns, key):
-                kind = "clinical_indications"
-            if kind is not None:
-                e.heading = True
-        if kind is None and e.heading and _matches_any(rules.on_patterns, key):
-            kind = "clinical_indications"
-        if key in rules.skip_headings:
-            kind, e.heading = "skip", True
+    for kind in kinds:
         if permissive and kind is not None and kind not in rules.hard_off | rules.soft_only:
             kind = "clinical_indications"
         if kind == "clinical_indications":
@@ -1038,9 +1050,10 @@ def extract(ctx: Context) -> list[CriteriaBlock]:
     entries = _stream(ctx)
     if not entries:
         return []
-    asm = _assemble(entries, _region(entries))
+    kinds = [_heading_kind(e) for e in entries]
+    asm = _assemble(entries, _region(kinds))
     if not asm.blocks:
-        asm = _assemble(entries, _region(entries, permissive=True))
+        asm = _assemble(entries, _region(kinds, permissive=True))
     emitter = _Emitter(ctx)
     out: list[CriteriaBlock] = []
     for b in asm.blocks:
