@@ -14,6 +14,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from extractor.classify import classify
 from extractor.clean.boilerplate import clean
@@ -374,3 +376,29 @@ def test_criteria_gold_floor(shared_corpus: Path, tmp_path: Path) -> None:
     assert result["accuracy"]["criteria.op"] >= 0.95
     assert result["accuracy"]["criteria.root_op"] >= 0.95
     assert result["prf"]["criteria.blocks"]["f1"] >= 0.85
+
+
+# --- invariants on generated input ---------------------------------------------------------
+
+_FRAGMENTS = [
+    "Clinical Indications", "Medically Necessary:", "Not Medically Necessary:", "I. Policy",
+    "Widget use is considered medically necessary when all of the following are met:",
+    "Gadget use is considered investigational and not medically necessary.",
+    "A. A made-up finding; and", "B. Another made-up finding; or", "1. A sub-finding; or",
+    "2. A second sub-finding; and", "a. Deeper;", "i. Deepest", "ii. Deeper still", "and", "or",
+    "• A bullet item", "o", "Note: a made-up note.", "Coding", "CPT", "97110 Exercise",
+    "h. Eighth", "i. Ninth", "AA. Twenty-seventh", "", "   ", "(1 or 2)", "two or more of the following:",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), min_size=1, max_size=30))
+def test_criteria_never_fails_and_spans_hold(lines: list[str]) -> None:
+    blocks, ctx = _run("\n".join(lines) + "\n")
+    n = len(ctx.raw.text)
+    for b in blocks:
+        assert 0 <= b.span[0] <= b.span[1] <= n
+        for node in [b.logic, *_all_nodes(b.logic)]:
+            assert 0 <= node.span[0] <= node.span[1] <= n
+            assert (node.op is None) == (not node.children)
+            assert (node.min is not None) == (node.op == "at_least")
