@@ -239,8 +239,13 @@ def batch_pass(pdfs: list[Path], workers: int) -> dict[str, Any]:
             summary = batch.run_batch(cfg)
             wall = time.perf_counter() - t0
         rows = [json.loads(x) for x in (out / batch.REPORT_NAME).read_text().splitlines()]
+    failures = collections.Counter(
+        f"{r['error_code']}: {r['error']}"[:160] for r in rows if r["status"] in batch.FAILED
+    )
+    for failure, n in failures.most_common(5):
+        print(f"  {n} x {failure}", file=sys.stderr)
     return {"workers": workers, "wall_s": wall, "docs": summary.documents,
-            "failed": summary.failed, "pages": summary.pages,
+            "failed": summary.failed, "pages": summary.pages, "failures": dict(failures),
             "doc_seconds": sum(r["seconds"] for r in rows),
             "doc_cpu_seconds": sum(r.get("cpu_seconds") or 0.0 for r in rows),
             "worker_rss_peak_mb": rss.tenths()[2]}
