@@ -6,7 +6,8 @@ Guards, checked as early as they can be (a refused file costs milliseconds, not 
   2. size limits before reading the whole file: text over `max_text_mb`, PDFs over
      `max_pdf_mb` (the file's first KiB says which it is);
   3. a page limit, checked from the page count before any page is parsed (also on a cache hit);
-  4. PDF-specific guards (passwords, decompression bombs, missing text layer) in `pdf.py`.
+  4. PDF-specific guards (passwords, decompression bombs, missing text layer) in `pdf.py`;
+  5. the path recorded in the output is valid Unicode even when the file name is not UTF-8.
 Limits come from `Limits.from_env()` (EXTRACTOR_MAX_PAGES, EXTRACTOR_MAX_TEXT_MB,
 EXTRACTOR_MAX_PDF_MB; 0 turns a limit off); an explicit `max_pages` argument wins.
 """
@@ -150,27 +151,39 @@ def ingest_bytes(
 
 def _read_file(p: Path, limits: Limits) -> bytes:
     """Rules 1-2: open only a regular file, and refuse one over the size limit unread."""
+    shown = display_path(p)
     try:
         st = os.stat(p)
         if stat.S_ISDIR(st.st_mode):
-            raise errors.ExtractorError(errors.E_UNREADABLE, f"is a directory: {p}")
+            raise errors.ExtractorError(errors.E_UNREADABLE, f"is a directory: {shown}")
         if not stat.S_ISREG(st.st_mode):
             raise errors.ExtractorError(
                 errors.E_UNREADABLE,
-                f"not a regular file (a named pipe, socket or device): {p}",
+                f"not a regular file (a named pipe, socket or device): {shown}",
             )
         with open(p, "rb") as fh:
             head = fh.read(_SNIFF)
             _check_size(max(st.st_size, len(head)), sniff_format(head), limits)
             return head + fh.read()
     except FileNotFoundError:
-        raise errors.ExtractorError(errors.E_NOT_FOUND, f"no such file: {p}") from None
+        raise errors.ExtractorError(errors.E_NOT_FOUND, f"no such file: {shown}") from None
     except IsADirectoryError:
-        raise errors.ExtractorError(errors.E_UNREADABLE, f"is a directory: {p}") from None
+        raise errors.ExtractorError(errors.E_UNREADABLE, f"is a directory: {shown}") from None
     except OSError as exc:
         raise errors.ExtractorError(
-            errors.E_UNREADABLE, f"cannot read {p}: {exc.strerror or exc}"
+            errors.E_UNREADABLE, f"cannot read {shown}: {exc.strerror or exc}"
         ) from None
+
+
+def display_path(path: str | Path) -> str:
+    """The path as valid Unicode: a file name that is not valid UTF-8 (Python keeps its bytes as
+    lone surrogates) shows its bad bytes as `\\xNN`, so that the JSON can always be written."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text
 
 
 def ingest_path(
@@ -178,4 +191,4 @@ def ingest_path(
 ) -> RawDocument:
     p = Path(path)
     limits = (limits or Limits.from_env()).with_pages(max_pages)
-    return ingest_bytes(_read_file(p, limits), path=str(p), limits=limits)
+    return ingest_bytes(_read_file(p, limits), path=display_path(p), limits=limits)

@@ -178,8 +178,13 @@ EXPECT: dict[str, Case] = {
 
 # names a careless script would mangle: spaces, quotes, a newline, non-ASCII
 ODD_NAME = "odd 'name' \"quoted\"\nnew line \u00e9\u4e2d.txt"
+# a name that is not valid UTF-8 (Linux allows any bytes): Python holds it with surrogates
+BYTES_NAME = os.fsdecode(b"latin1 caf\xe9 \xff.txt")
+# the longest name a file system allows (255 bytes): its output name needs more
+LONG_NAME = "L" * 251 + ".txt"
 # cases whose files `build` makes itself (links, modes, pipes): outcome decided there
-SPECIAL = (ODD_NAME, "symlink_loop.txt", "dangling.txt", "unreadable.txt", "named_pipe.txt")
+SPECIAL = (ODD_NAME, BYTES_NAME, LONG_NAME, "symlink_loop.txt", "dangling.txt", "unreadable.txt",
+           "named_pipe.txt")
 ALL_NAMES = (*EXPECT, *SPECIAL)
 # seconds a case may take in the test suite (generous: two shared cores); default 10
 BUDGET = {"code_tokens.txt": 60.0, "all_headings.txt": 30.0, "one_mb_line.txt": 30.0}
@@ -191,8 +196,9 @@ def build(folder: Path) -> dict[str, Case]:
     cases = dict(EXPECT)
     for name, data in {**text_cases(), **pdf_cases()}.items():
         (folder / name).write_bytes(data)
-    (folder / ODD_NAME).write_bytes(GUIDELINE.encode())
-    cases[ODD_NAME] = Case(ODD_NAME, None)
+    for name in (ODD_NAME, BYTES_NAME, LONG_NAME):
+        (folder / name).write_bytes(GUIDELINE.encode())
+        cases[name] = Case(name, None)
 
     loop = folder / "symlink_loop.txt"
     loop.symlink_to(loop.name)  # points at itself: ELOOP on open
