@@ -135,3 +135,24 @@ def test_cli_batch_kill9_loses_nothing_and_resume_skips_finished(tmp_path: Path)
     assert all(rows[p.name.removesuffix(".json")] == "skipped" for p in finished)
     assert list(rows.values()).count("ok") >= 1
     assert len(list(out.glob("*.json"))) == total
+
+
+@pytest.mark.corpus
+def test_cli_batch_real_letters_every_file_reported(
+    shared_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A spread sample of real IMR letters (PDF) through 2 workers: one row per file."""
+    letters = sorted((shared_corpus / "imr").glob("*.pdf"))
+    sample = letters[:: max(1, len(letters) // 12)]
+    src = tmp_path / "in"
+    src.mkdir()
+    for p in sample:
+        (src / p.name).symlink_to(p)
+    out = tmp_path / "out"
+    code = main(["batch", str(src), "--out", str(out), "--workers", "2", "--progress", "log"])
+    rows = _report(out / "_report.jsonl")
+    assert sorted(Path(str(r["path"])).name for r in rows) == sorted(p.name for p in sample)
+    ok = [r for r in rows if r["status"] == "ok"]
+    assert len(ok) >= 0.9 * len(sample) and code in (0, 1)
+    assert all(r["kind"] == "imr" and r["pages"] for r in ok)
+    assert f"{len(sample)} documents" in capsys.readouterr().err
