@@ -467,6 +467,8 @@ class _UnitBuilder:
         if _LONE_BULLET.match(text):
             self._lone_bullet(line, text)
             return
+        if cur is not None and cur.kind != "heading" and _beside(cur.lines[-1], line, text):
+            return  # a superscript or footnote mark set beside the last line: not text
         if self.pending is not None:
             # the glyph stood on a line of its own just before this text
             self.flush()
@@ -572,12 +574,27 @@ class _UnitBuilder:
 
     def build(self, entries: list[_Entry]) -> list[Unit]:
         for e in entries:
-            if e.heading and not self._in_list(e.line):
+            if e.heading and not self._in_list(e.line) and not _statement_heading(e.line):
                 self.heading(e.line, e.section, heading_status(e.line.text))
             else:
                 self.add(e.line, e.section)
         self.flush()
         return _topics(self.units)
+
+
+def _beside(prev: Line, line: Line, text: str) -> bool:
+    """A mark of a few characters set at the height of the line before it (a superscript)."""
+    return (
+        len(text) <= 3 and prev.page == line.page and prev.top is not None
+        and line.top is not None and abs(prev.top - line.top) <= 5
+    )
+
+
+def _statement_heading(line: Line) -> bool:
+    """A bold coverage statement the segmenter took for a subheading ("X is not medically
+    necessary when:"): it is the block's statement, not a title."""
+    text = _strip(line.text)
+    return heading_status(text) is None and len(text.split()) >= 5 and find_status(text) is not None
 
 
 def _topics(units: list[Unit]) -> list[Unit]:
