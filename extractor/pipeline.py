@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from extractor import __version__
-from extractor.clean.boilerplate import clean
 from extractor.classify import classify
+from extractor.clean.boilerplate import clean
 from extractor.context import Context
 from extractor.document import RawDocument
 from extractor.extract import citations, codes, criteria, definitions, imr, metadata, related
@@ -49,10 +49,11 @@ def parse_text(text: str, path: str | None = None, include_text: bool = False) -
 
 
 def process(raw: RawDocument, include_text: bool = False) -> AnyDocument:
-    both = lexicon("guideline")
-    cleaned = clean(raw, is_heading=both.is_heading)
-    kind = classify("\n".join(line.text for line in cleaned.kept[:400]))
+    # classify first (on the raw lines: furniture does not sway it), so that cleaning and
+    # segmentation can follow the family's conventions
+    kind = classify("\n".join(line.text for line in raw.lines[:400]))
     family = "imr" if kind == "imr" else "guideline"
+    cleaned = clean(raw, is_heading=lexicon(family).is_heading, repetition=family != "imr")
     front, nodes = segment(cleaned.kept, family)
     ctx = Context(raw, kind, cleaned.kept, front, nodes, list(raw.issues))
 

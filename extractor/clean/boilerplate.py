@@ -145,12 +145,18 @@ def _is_top(line: Line, by_page: dict[int, list[Line]]) -> bool:
     return lines.index(line) < len(lines) / 2
 
 
-def clean(raw: RawDocument, is_heading: Callable[[str], bool] = lambda _t: False) -> Cleaned:
+def clean(
+    raw: RawDocument,
+    is_heading: Callable[[str], bool] = lambda _t: False,
+    repetition: bool = True,
+) -> Cleaned:
+    """`repetition=False` for families without running furniture (IMR letters repeat their
+    item lines page after page, which the repetition rule would take for furniture)."""
     rules = _rules()
     lines = raw.lines
     folded = [fold(line.text) for line in lines]  # once per line: NFKC is not cheap
     toks = [_WORD.findall(f) for f in folded]
-    repeated = _repeated(raw, rules, folded)
+    repeated = _repeated(raw, rules, folded) if repetition else {}
     right = _right_margins(raw)
     margin = _text_margin(lines)
     reason: dict[int, str] = {}

@@ -198,7 +198,8 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
     toc_page = 0
     right = max((ln.x1 for ln in lines if ln.x1 is not None), default=None)
     numbered = _numbered_headings(lines, lex, style)
-    others_ok = _unknown_headings_plausible(lines, lex, style)
+    # IMR letters set their disputed items in heading type: there, unknown lines are not headings
+    others_ok = family != "imr" and _unknown_headings_plausible(lines, lex, style)
     # a heading that recurs ("Rationale" under every topic) labels subsections
     counts = Counter(
         lex.key(ln.text)
