@@ -63,18 +63,21 @@ _REF_ONLY = re.compile(rb"(?<![0-9])(\d{1,10})\s+\d{1,5}\s+obj\s*(\d{1,10})\s+\d
 _MAX_CID_SHARE = 0.5
 
 
-def _inflated_size(data: bytes | memoryview, limit: int) -> int:
+def _inflated_size(data: memoryview, limit: int) -> int:
     """Bytes a zlib stream inflates to, counted in bounded chunks and given up past `limit`
-    (so a bomb costs `limit` bytes of work, never its full size in memory)."""
+    (so a bomb costs `limit` bytes of work, never its full size in memory). Input is fed in
+    slices of the caller's buffer, never copied whole: garbage fails on its first bytes."""
     inflater = zlib.decompressobj()
     total = 0
-    pending = bytes(data)
+    pos, step = 0, 1024  # a small first slice: most garbage fails on its first bytes
     try:
-        while pending and total <= limit:
-            total += len(inflater.decompress(pending, _CHUNK))
+        while pos < len(data) and total <= limit:
+            total += len(inflater.decompress(data[pos : pos + step], _CHUNK))
+            while inflater.unconsumed_tail and total <= limit:  # output was capped: drain
+                total += len(inflater.decompress(inflater.unconsumed_tail, _CHUNK))
             if inflater.eof:
                 break
-            pending = inflater.unconsumed_tail
+            pos, step = pos + step, _CHUNK
     except zlib.error:
         pass  # encrypted or damaged: pdfminer decides what it makes of it
     return total
@@ -88,18 +91,22 @@ def _bomb(limit_mb: int, where: str) -> errors.ExtractorError:
 
 
 def check_inflation(data: bytes) -> None:
-    """Guard 1, on the raw bytes: every Flate stream that is not an image, bounded."""
+    """Guard 1, on the raw bytes: every Flate stream that is not an image, bounded. Linear in
+    the file: each stream's dictionary is searched in place (no copies), and the search for
+    `endstream` never rescans text already known to hold none."""
     view = memoryview(data)
     total = 0
+    next_end = -2  # position of the next `endstream` after the current stream; -1: none left
     for m in _STREAM.finditer(data):
-        head = data[max(0, m.start() - 2048) : m.start()]
-        obj = head.rfind(b"obj")
-        head = head[obj:] if obj >= 0 else head
-        if not _FLATE.search(head) or _IMAGE.search(head):
+        lo = max(0, m.start() - 2048)
+        obj = data.rfind(b"obj", lo, m.start())
+        lo = obj if obj >= 0 else lo
+        if not _FLATE.search(data, lo, m.start()) or _IMAGE.search(data, lo, m.start()):
             continue
-        end = data.find(b"endstream", m.end())
-        body = view[m.end() : end if end >= 0 else len(data)]
-        size = _inflated_size(body, MAX_STREAM_MB * _MB)
+        if next_end != -1 and next_end < m.end():
+            next_end = data.find(b"endstream", m.end())
+        end = next_end if next_end >= 0 else len(data)
+        size = _inflated_size(view[m.end() : end], MAX_STREAM_MB * _MB)
         if size > MAX_STREAM_MB * _MB:
             raise _bomb(MAX_STREAM_MB, f"a stream at byte {m.start()}")
         total += size
@@ -142,7 +149,7 @@ def _check_page_streams(page_obj: Any) -> None:
             data = stream.decipher(stream.objid, stream.genno, stream.rawdata, stream.attrs)
         except Exception:
             continue
-        size = _inflated_size(data, MAX_STREAM_MB * _MB)
+        size = _inflated_size(memoryview(data), MAX_STREAM_MB * _MB)
         if size > MAX_STREAM_MB * _MB:
             raise _bomb(MAX_STREAM_MB, "a page content stream")
 

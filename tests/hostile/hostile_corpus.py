@@ -139,6 +139,8 @@ def pdf_cases() -> dict[str, bytes]:
         "bomb_encrypted.pdf": make_pdf([b" " * (80 << 20)], compress=True, owner_password="o"),
         "javascript_attachment.pdf": make_pdf([PDF_LINES], javascript=True, attachment=True),
         "reference_loop.pdf": reference_loop_pdf(),
+        # 50,000 stream keywords and no end: the bomb guard must stay linear
+        "stream_tokens.pdf": b"%PDF-1.4\n" + b"1 0 obj << /Filter /FlateDecode >> stream\n" * 50_000,
     }
 
 
@@ -173,6 +175,7 @@ EXPECT: dict[str, Case] = {
         Case("bomb_encrypted.pdf", "E_TOO_LARGE"),
         Case("javascript_attachment.pdf", None),
         Case("reference_loop.pdf", "E_PDF_CORRUPT"),
+        Case("stream_tokens.pdf", "E_PDF_CORRUPT"),
     ]
 }
 
