@@ -1,50 +1,66 @@
 """In-text author-year citations and the parsed reference list, linked to each other.
 
 Reference lists
-  1. A list lives in sections of kind `references`. The whole body is the list when the
-     section's heading (or its parent's) opens a list or names a category; otherwise only the
-     stretch after a standalone list-heading line ("Sources of Information", "Bibliography") is,
-     up to a stop heading ("Associated Information") - CMS LCDs keep several lists and other
-     material under one "General Information" heading. Sections of kind `websites` hold further
-     reading, not the works the document cites: they are read only when a document has no
-     reference list at all.
+  1. A list lives in sections of kind `references` (or any section whose heading is a list
+     heading in rules/citations.toml, "Reference List", "Literature Cited"). The whole body is
+     the list when the section's heading (or its parent's) opens a list or names a category;
+     otherwise only the stretch after a standalone list-heading line ("Sources of Information",
+     "Bibliography") is, up to a stop heading ("Associated Information") - CMS LCDs keep several
+     lists and other material under one "General Information" heading. In a section of another
+     kind, a list-heading line opens a list only when an entry follows it. Sections of kind
+     `websites` hold further reading, not the works the document cites: they are read only
+     when a document has no reference list at all.
   2. Subheadings group a list: a nested section heading or a standalone short line, mapped to a
-     category id by rules/citations.toml ("Peer Reviewed Publications:" -> `peer_reviewed`);
-     an unknown subheading ("BRCA Testing") is kept as written.
+     category id by the rules ("Peer Reviewed Publications:" -> `peer_reviewed`); an unknown
+     subheading ("BRCA Testing": bold, or outdented from the labels in a PDF, or a title-case
+     line without digits in text) is kept as written.
   3. Numbered lists: an entry starts at a label "1." / "[1]" that continues the sequence
      (previous + 1, or 1 when a group restarts); wrapped lines, lettered sub-items and unnumbered
      sub-items all continue the entry. Text before the first label is an introduction.
-  4. Unnumbered lists (one reference per paragraph): an entry starts after a blank gap (PDF, or
-     text that is not double spaced), or where the previous line ends an entry (full stop,
-     closing digit or bracket) and the line opens with an author ("Surname AB," "Surname, A.",
-     "Society Name."). An opening prose paragraph ("The above policy is based on ...",
-     "On <date>, we searched ...") is an introduction, not an entry.
+  4. Unnumbered lists (one reference per paragraph): an entry starts after a blank gap (when
+     gaps separate paragraphs, not every line), or, at a page break or where gaps say nothing,
+     where the previous line ends an entry (full stop, closing digit or bracket) and the line
+     opens with an author ("Surname AB," "Surname, A.", "Society Name." not followed by a year).
+     An opening prose paragraph ("The above policy is based on ...", "On <date>, we searched
+     ...": a function word first and mostly lower-case words) is an introduction, not an entry.
   5. Fields: DOI, PMID and URL by pattern (a URL broken at a line end after "/", "?", "=" or "-"
      is rejoined); authors from the leading Vancouver list ("Smith AB, Jones C, et al.") or APA
      list ("Smith, A. B., & Jones, C.") or else the leading organisation name; year, journal,
-     volume and pages from the journal block ("Journal. 2021; 8(1):12-19." or APA
-     "Journal, 26(4), 100422."), the year otherwise being the first one outside "Accessed ...".
+     volume and pages from the journal block ("Journal. 2021; 8(1):12-19.", the journal running
+     back to the previous sentence end, not "Version 2.2024") or APA "Journal, 26(4), 100422.";
+     otherwise the year is the first one outside "Accessed ...".
 
 In-text citations
-  6. Sections other than reference lists, websites, history, index and coding are scanned,
-     paragraph by paragraph, and only where a four-digit year stands in brackets - a page footer
-     ("Page 3 of 12") or a bare date never reaches the parsers.
-  7. Parenthetical: "(A, 2009; B and C, 2013; D et al., 2010a, 2010b)" splits on ";" into one
-     citation per author-year pair; leading words such as "see", "e.g.," are dropped; an author
-     part with a date word (month, "updated", "version"), a digit or a measure is not a citation.
+  6. Sections other than reference lists, websites, history, index and coding are scanned, and
+     only brackets holding a four-digit year reach the parsers - a page footer ("Page 3 of 12")
+     or a bare date never does.
+  7. Parenthetical: "(A, 2009; B and C, 2013; D et al., 2010a, b)" splits at ";" and after a year
+     followed by a new name ("Tracy, 2012 and Yancy, 2013") into one citation per author-year
+     pair; leading lower-case words ("see also", "e.g.,") are dropped; an author part with a
+     date word (month, "updated", "version"), a digit or a measure is not a citation, unless the
+     reference list names that word as a first author ("(Jan, 2005)"). An organisation name led
+     by a listed acronym cites the acronym ("(FDA Product Information Label, 2019)" -> FDA).
   8. Narrative: a year-only bracket "(2013)" cites what stands right before it: a defined
-     acronym "(ACOG) (2009)", one or two surnames optionally followed by "et al." or "and
-     colleagues", or an organisation name ("U.S. Preventive Services Task Force (2006)").
-     Failing those, the first organisation mentioned earlier in the same sentence, outside
-     quotation marks ("The ACOG's Committee Opinion on "..." (2020)").
+     acronym "(ACOG) (2009)", surnames ("Sayegh and Strauch", "A et al., B, and C") optionally
+     followed by "et al." or "and colleagues", or an organisation name ("U.S. Preventive
+     Services Task Force (2006)"). A lone surname, or a surname and a noun ("the Hughes study
+     (2013)"), counts only where the reference list names it (or there is no list). Failing
+     those, the organisation the sentence names first, outside quotation marks - a listed
+     acronym before a document-defined one before a name ("The ACOG's Committee Opinion on
+     "..." (2020)"). Without brackets: "In 2019, Smith and colleagues", "published in 2021 by
+     Smith and colleagues", "by Smith in 2011" (8b).
   9. Organisations cited by acronym come from a rule list plus the acronyms the document defines
-     ("... International Society (PGDIS)"), in its text or its reference list.
+     after a name whose initials spell them ("European Society of ... Embryology (ESHRE)").
  10. Each citation links to the reference whose first author (surname, organisation name, or its
      acronym or initials) and year match; year suffixes pick among same-author same-year works
      in list order; a near spelling (edit ratio >= 85) or a surname inside a compound surname
-     also links.
- 11. The sentence a citation supports comes from the blank spaCy pipeline (extractor.nlp), run
-     only on the paragraphs that hold a citation.
+     also links; failing a year match, the same author with the year anywhere in the entry (a
+     web page cited by its update year).
+ 11. The sentence a citation supports comes from the blank spaCy pipeline (extractor.nlp), in
+     one pass over the stretches of the paragraphs that hold citations (two candidate sentence
+     breaks either side); a "sentence" over 1,500 characters is none.
+ 12. A pattern that times out on pathological text loses that entry's fields or that section's
+     citations, never the document.
 """
 
 from __future__ import annotations
