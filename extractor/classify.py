@@ -1,7 +1,7 @@
 """Which family a document belongs to: `guideline`, `imr` or `unknown` (rules/classify.toml).
 
 Only the first pages matter (a letter or a policy announces itself early), so classification
-reads at most the first 20,000 characters of kept text.
+reads at most the first 8,000 characters of kept text.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import regex
 from extractor.rules import load
 from extractor.textutil import fold
 
-_HEAD_CHARS = 20_000
+_HEAD_CHARS = 8_000
 
 
 @cache
