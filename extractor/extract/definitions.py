@@ -21,9 +21,10 @@ Heuristics, in the order the code applies them (rules in rules/definitions.toml)
      its subscript back.
   6. The definition is the rest of the term's line and every line up to the next term, joined
      with single spaces; the span runs from the term to the definition's last line.
-  7. A leading bullet glyph is no part of a term ("• Term - definition"); a short term whose
-     colon the PDF set on a later line, past a superscript ("PREMM" / "5" / ": ..."), is
-     joined back.
+  7. A leading bullet glyph or item number is no part of a term ("• Term - definition"); a
+     numbered item may also define with "is" / "are" ("1. Childhood is the period ..."); a
+     short term whose colon the PDF set on a later line, past a superscript ("PREMM" / "5" /
+     ": ..."), is joined back.
   8. Two-column term tables, where the PDF merged term and definition into one line: a
      definition column (wrapped lines starting together well right of the margin) or a dash
      the PDF set on a line of its own ("-" beside "Acute Pain Pain for up to six weeks") marks
@@ -56,6 +57,7 @@ ROW_SLACK = 6.0  # points: parts of one table row set at slightly different heig
 MAX_TERM_WORDS = 10
 _DASH_ONLY = regex.compile(r"^[\u2013\u2014-]$")
 _CAP_BOUNDARY = regex.compile(r" (?=[A-Z(\[])")
+_NUMBER = regex.compile(r"^(?:\d{1,2}|[a-z])[.)]\s+")
 _BULLET = regex.compile(r"^[\u2022\u25cf\u25aa\u25e6\u2023\u2043\uf0b7\uf0a7*]\s*")
 _SUBSCRIPT = regex.compile(r"^\d(?:\s+\d){0,8}$")
 _CLOSES = regex.compile(r"[.)\]\u201d\"!?;]\s*$|:\s*$")
@@ -73,6 +75,7 @@ class _Rules:
     verb: regex.Pattern[str]
     strong: regex.Pattern[str]
     dash: regex.Pattern[str]
+    numbered: regex.Pattern[str]
 
 
 @cache
@@ -88,6 +91,7 @@ def rules() -> _Rules:
         verb=regex.compile(d["verb"]["pattern"], regex.V1),
         strong=regex.compile(d["verb"]["strong_pattern"], regex.V1),
         dash=regex.compile(d["dash"]["pattern"], regex.V1),
+        numbered=regex.compile(d["verb"]["numbered_pattern"], regex.V1),
     )
 
 
@@ -192,6 +196,17 @@ def _dash_term(text: str) -> tuple[str, int] | None:
     if not term[:1].isupper() or len(term.split()) > MAX_TERM_WORDS or last in r.bad_last:
         return None
     return term, m.end()
+
+
+def _numbered_term(text: str) -> tuple[str, int, bool] | None:
+    """"Childhood is the period ..." as a numbered item of a definitions list."""
+    m = rules().numbered.match(text, timeout=0.05)
+    if not m:
+        return None
+    term = clean_space(m.group("term"))
+    if not term[:1].isalpha() or len(term.split()) > 6 or fold(term) in rules().not_terms:
+        return None
+    return term, 0, True
 
 
 def _term(text: str) -> tuple[str, int, bool] | None:
@@ -340,6 +355,9 @@ def _parse(lines: list[Line], margin: float | None, column: float | None) -> lis
     taken: set[int] = set()  # lines already read as part of a term split over lines
     for k, line in enumerate(lines):
         text = _BULLET.sub("", line.text.strip(), count=1)  # "• Term - definition"
+        numbered = _NUMBER.match(text)
+        if numbered:
+            text = text[numbered.end():]
         if _DASH_ONLY.match(text) and margin is not None and line.x0 is not None \
                 and line.x0 > margin + INDENT:
             continue  # a dash set apart from its row (heuristic 8)
@@ -349,6 +367,8 @@ def _parse(lines: list[Line], margin: float | None, column: float | None) -> lis
         at_margin = margin is None or line.x0 is None or line.x0 <= margin + INDENT
         closed = _closed(prev, line, margin, longest)
         found = _term(text) if at_margin and closed else None
+        if found is None and numbered and at_margin:
+            found = _numbered_term(text)
         if found is None and at_margin and cw and (k in dashes or column is not None):
             split = (_column_term(line, dashes[k], cw, False) if k in dashes
                      else _column_term(line, column, cw, True))  # type: ignore[arg-type]

@@ -216,3 +216,12 @@ def test_definitions_text_indent_marks_sub_items() -> None:
     doc = parse_text(TEXT_DOC, path="synthetic.txt")
     assert [d.term for d in doc.definitions] == ["Pretend grades", "Widget"]
     assert "Grade 1: Slightly pretend." in doc.definitions[0].definition
+
+
+def test_definitions_numbered_list_with_is() -> None:
+    lines = block((90.0, "1. Widgethood is the period of pretend use until the first repair."),
+                  (90.0, "2. An odd widget is one in which the cogs turn the wrong way; it"),
+                  (108.0, "needs care."),
+                  (90.0, "3. Close sprockets include:"),
+                  (126.0, "a. First sprockets are next to the cog"))
+    assert [i.term for i in defs.parse(lines)] == ["Widgethood", "odd widget", "Close sprockets"]
