@@ -62,6 +62,8 @@ TIMEOUT = 0.05
 SIBLING_TOL = 8.0
 DEDENT_TOL = 3.0
 INDENT_MIN = 6.0
+# lines under a lead-in paragraph ending with a colon need less indentation to be its items
+LEADIN_INDENT = 4.0
 # a paragraph longer than this under a status heading is a table or prose, not its statement
 INHERIT_MAX_WORDS = 150
 
@@ -570,7 +572,7 @@ class _UnitBuilder:
             # room for the label when the item is one line
             wrapped = [ln.x0 for ln in prev.lines[1:] if ln.x0 is not None]
             column = min(wrapped) if wrapped else prev.x0 + 18
-        return line.x0 > column + INDENT_MIN
+        return line.x0 > column + (LEADIN_INDENT if prev.kind == "para" else INDENT_MIN)
 
     def build(self, entries: list[_Entry]) -> list[Unit]:
         for e in entries:
