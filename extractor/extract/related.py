@@ -16,7 +16,8 @@ History rows:
      the document's id possibly before the date; lines that start neither continue the row's
      action (wrapped cells), and a date wrapped under a status cell completes that row.
   5. The table ends at a paragraph set apart from the rows: a gap before a line that starts no
-     row and sits left of the rows' text, or a blank-line gap in text documents.
+     row and sits left of the rows or between their column and the one wrapped cells continue
+     in, or a blank-line gap in text documents.
 """
 
 from __future__ import annotations
@@ -163,6 +164,7 @@ class _Row:
 def _rows(lines: list[Line]) -> list[HistoryRow]:
     rows: list[_Row] = []
     row_x0: float | None = None
+    cont_x0: float | None = None
     for line in lines:
         cur = rows[-1] if rows else None
         start = _row_start(line.text)
@@ -184,8 +186,14 @@ def _rows(lines: list[Line]) -> list[HistoryRow]:
             continue  # the table's column headings ("Status Date Action")
         apart = line.gap_before >= (2 if line.x0 is not None else 1)
         left = line.x0 is not None and row_x0 is not None and line.x0 < row_x0 - 3
-        if (apart and (left or line.x0 is None)) or (left and len(line.text) > 60):
+        # in neither the rows' column nor the one wrapped cells continue in ("Disclaimer"
+        # under the table; a table heading repeated after a page break sits in the rows' one)
+        out_of_cell = (line.x0 is not None and cont_x0 is not None and row_x0 is not None
+                       and row_x0 + 3 < line.x0 < cont_x0 - 3)
+        if (apart and (left or out_of_cell or line.x0 is None)) or (left and len(line.text) > 60):
             break  # a paragraph after the table
+        if line.x0 is not None and line.x0 > (row_x0 or 0) + 3:
+            cont_x0 = line.x0 if cont_x0 is None else min(cont_x0, line.x0)
         if cur.date is None and _DATE_START.match(line.text) and (d := parse_date(line.text)):
             cur.date = d  # a date wrapped under its status, with more text
             rest = _DATE_START.sub("", clean_space(line.text), count=1).strip()

@@ -145,3 +145,15 @@ def test_related_history_date_and_text_wrapped_under_status() -> None:
     assert [(r.status, r.date) for r in rows] == [("Updated codes", "2024-03-17"),
                                                   ("Created", "2022-08-29")]
     assert rows[0].action.endswith("considered necessary and not.")
+
+
+def test_related_history_ends_at_a_heading_under_the_table() -> None:
+    rows = related._rows(lines(
+        (58.0, "Revision Date Summary of Changes", 0),
+        (58.0, "09/04/2024 Reviewed and Updated: pretend background updated and", 1),
+        (175.0, "pretend references revised.", 0),
+        (68.0, "Disclaimer", 2),
+        (68.0, "Pretend claim edits follow pretend industry standards.", 2),
+    ))
+    assert [r.action for r in rows] == [
+        "Reviewed and Updated: pretend background updated and pretend references revised."]
