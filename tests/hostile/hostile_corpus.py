@@ -62,7 +62,8 @@ class Case:
     name: str  # file name inside the hostile folder
     code: str | None  # expected error code; None: parses into a document
     issue: str | None = None  # an issue code the document must carry
-    batch: bool = True  # False: only for direct parse tests (not listed by the batch walk)
+    # in a batch, also acceptable: these error codes (an output that cannot be written)
+    batch_also: frozenset[str] = frozenset()
 
 
 def _nested_list(depth: int) -> str:
@@ -202,6 +203,8 @@ def build(folder: Path) -> dict[str, Case]:
     for name in (ODD_NAME, BYTES_NAME, LONG_NAME):
         (folder / name).write_bytes(GUIDELINE.encode())
         cases[name] = Case(name, None)
+    # `<name>.json` is over the file system's 255 bytes: shorten it, or say E_OUTPUT
+    cases[LONG_NAME] = Case(LONG_NAME, None, batch_also=frozenset({"E_OUTPUT"}))
 
     loop = folder / "symlink_loop.txt"
     loop.symlink_to(loop.name)  # points at itself: ELOOP on open
