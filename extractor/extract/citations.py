@@ -187,9 +187,13 @@ def _rules() -> _Rules:
     data = load("citations")
     names = data["names"]
     particles = frozenset(names["particles"])
-    part = "|".join(sorted(map(regex.escape, particles), key=len, reverse=True))
+    # particles in either case ("van Dyck", "Van den Bruel"), up to two of them
+    part = "|".join(
+        f"[{p[0].upper()}{p[0]}]{regex.escape(p[1:])}"
+        for p in sorted(particles, key=len, reverse=True)
+    )
     name = (
-        rf"(?:(?:{part})\s+)?(?:(?:Mc|Mac|O['’]|D['’])?[\p{{Lu}}][\p{{L}}'’\-]*\p{{Ll}}[\p{{L}}'’\-]*"
+        rf"(?:(?:{part})\s+){{0,2}}(?:(?:Mc|Mac|O['’]|D['’])?[\p{{Lu}}][\p{{L}}'’\-]*\p{{Ll}}[\p{{L}}'’\-]*"
         rf"|[\p{{Lu}}]['’][\p{{Lu}}][\p{{L}}'’\-]*)"
     )
     org = "|".join(sorted(map(regex.escape, data["orgs"]["keywords"]), key=len, reverse=True))
