@@ -7,7 +7,7 @@
     python scripts/fuzz.py large                    the 10 MB text and the 2,000-page PDF with
                                                     their limits lifted: time and invariants
     python scripts/fuzz.py hostile --corpus DIR...  batch over the hostile corpus plus real
-                                                    documents, compared with a clean run
+              [--skip GLOB]                         documents, compared with a clean run
     python scripts/fuzz.py all --corpus DIR...      all four
 
 Exit status 0 when every check passed, 1 otherwise. Set EXTRACTOR_RAW_CACHE to reuse parsed
@@ -17,6 +17,7 @@ PDFs across runs.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import shutil
@@ -114,7 +115,7 @@ def _outputs(out: Path) -> dict[str, bytes]:
             if not any(part.startswith(".") for part in p.relative_to(out).parts)}
 
 
-def hostile(corpora: list[Path], workers: int, timeout: int) -> bool:
+def hostile(corpora: list[Path], workers: int, timeout: int, skip: list[str]) -> bool:
     from extractor.ingest import display_path
     from tests.hostile.hostile_corpus import build, make_writable
 
@@ -142,6 +143,9 @@ def hostile(corpora: list[Path], workers: int, timeout: int) -> bool:
 
     clean, t_clean = run(base / "clean")
     cases = build(root / "hostile")
+    for name in [n for n in cases if any(fnmatch.fnmatch(n, g) for g in skip)]:
+        (root / "hostile" / name).unlink()  # left out on request (e.g. a known batch bug)
+        del cases[name]
     mixed, t_mixed = run(base / "mixed")
     make_writable(root / "hostile")
     ok = True
@@ -189,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--corpus", type=Path, nargs="*", default=[ROOT / "corpus"])
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--timeout", type=int, default=120)
+    p.add_argument("--skip", action="append", default=[],
+                   help="leave out hostile cases whose file name matches this glob")
     args = p.parse_args(argv)
     results = []
     if args.mode in ("props", "all"):
@@ -198,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.mode in ("large", "all"):
         results.append(large())
     if args.mode in ("hostile", "all"):
-        results.append(hostile(args.corpus, args.workers, args.timeout))
+        results.append(hostile(args.corpus, args.workers, args.timeout, args.skip))
     return 0 if all(results) else 1
 
 
