@@ -349,8 +349,10 @@ def _stamp_title(line: Line) -> tuple[str | None, str | None]:
     for pat in rules().strip_suffix:
         title = pat.sub("", title, count=1)
     doc_id = _known_id(title)
-    if doc_id and title.startswith(doc_id):
+    if doc_id and title.startswith(doc_id):  # "CG-MED-62 Resting ..." (an id inside is no id)
         title = title[len(doc_id):].strip(" -:")
+    else:
+        doc_id = None
     paren = regex.search(r"\s*\(([A-Z]{1,3}\d{4,6})\)$", title)
     if paren:
         doc_id = doc_id or paren.group(1)

@@ -209,3 +209,8 @@ def test_metadata_junk_headers_do_not_fail(junk: str) -> None:
     md._clean_title(junk)
     md.doc_type_of(junk)
     assert md.parse_date(junk) is None or len(md.parse_date(junk) or "") in (7, 10)
+
+
+def test_metadata_stamp_id_only_at_the_title_start() -> None:
+    (stamp,) = lines("8/12/26, 8:31 PM Widget Therapy 12.5 for Pretend Use")
+    assert md._stamp_title(stamp) == ("Widget Therapy 12.5 for Pretend Use", None)
