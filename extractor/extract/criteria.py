@@ -107,6 +107,7 @@ class _Rules:
     soft_only: frozenset[str]
     on_patterns: tuple[regex.Pattern[str], ...]
     heading_words: tuple[str, ...]
+    heading_prefix: regex.Pattern[str]
     on_words: tuple[str, ...]
 
 
@@ -146,6 +147,7 @@ def _rules() -> _Rules:
             regex.compile(p, regex.I | regex.V1) for p in data["region"]["on_patterns"]
         ),
         heading_words=tuple(data["words"]["heading_words"]),
+        heading_prefix=regex.compile(data["words"]["heading_prefix"], regex.I | regex.V1),
         on_words=tuple(data["region"]["on_words"]),
     )
 
@@ -201,6 +203,7 @@ def heading_status(text: str) -> str | None:
     key = _TRAILING.sub("", fold(_NUMBERING.sub("", text.strip())))
     if not any(w in key for w in _rules().heading_words):
         return None  # cheap screen: every status heading names one of these words
+    key = _rules().heading_prefix.sub("", key, count=1)
     for status, pat in _rules().heading:
         if pat.fullmatch(key, timeout=TIMEOUT):
             return status
@@ -484,6 +487,9 @@ class _UnitBuilder:
         if hs is not None and complete:
             self.heading(line, section, hs)  # "II. Experimental, Investigational, or Unproven"
             return
+        if lab is not None and _part_heading(lab[0], text[lab[2]:]):
+            self.heading(line, section, None)  # "III. Policy Limitations and Exclusions"
+            return
         if lab is not None:
             token, form, _ = lab
             self.flush()
@@ -582,6 +588,22 @@ class _UnitBuilder:
                 self.add(e.line, e.section)
         self.flush()
         return _topics(self.units)
+
+
+_SMALL_WORDS = frozenset({"a", "an", "and", "or", "of", "the", "for", "to", "in", "on", "with"})
+
+
+def _part_heading(token: str | None, rest: str) -> bool:
+    """A part title numbered in capital roman numerals ("III. Policy Limitations and
+    Exclusions"): short, in title case, without final punctuation or a status of its own."""
+    if token is None or not _ROMAN_UPPER.match(token):
+        return False
+    words = rest.split()
+    if not words or len(words) > 6 or _TERMINATOR.search(rest) or connector_of(rest):
+        return False
+    if not all(w[:1].isupper() or w.lower() in _SMALL_WORDS or not w[:1].isalpha() for w in words):
+        return False
+    return heading_status(rest) is None and find_status(rest) is None
 
 
 def _beside(prev: Line, line: Line, text: str) -> bool:
@@ -795,6 +817,7 @@ class _Assembler:
         self.head: Unit | None = None  # the last status heading
         self.head_used = False
         self.statement_style: str | None = None  # style of numbered statements
+        self.statement_last: Unit | None = None  # the last numbered statement
         self.scope_start = 0  # index of the first block since the last heading
 
     def _new(self, status: str, statement: Unit) -> _Block:
@@ -808,6 +831,7 @@ class _Assembler:
             self.open = self.suspended = None
             self.scope_start = len(self.blocks)
             self.statement_style = None
+            self.statement_last = None
             if unit.status:
                 self.head, self.head_used = unit, False
             else:
@@ -859,9 +883,17 @@ class _Assembler:
             b = self._new(head.status or "", head)
             _attach(b, unit)
             return
+        if status is None and unit.label is not None and self.statement_last is not None and (
+            self._is_statement_sibling(unit, text)
+        ):
+            # the next numbered statement without a status phrase of its own ("B. Gene
+            # testing:" over a list of exclusions) keeps the status of the one before
+            status = self.blocks[-1].status if self.blocks else None
         if status is not None and unit.label is not None:
             # a numbered statement: a block of its own whose label is not part of node paths
-            self.statement_style = _style(unit, [])
+            if self.statement_last is None or not self._is_statement_sibling(unit, text):
+                self.statement_style = _style(unit, [])
+            self.statement_last = unit
             self.head_used = True
             self._new(status, unit)
             return
@@ -879,16 +911,14 @@ class _Assembler:
 
     def _is_statement_sibling(self, unit: Unit, text: str) -> bool:
         """In a run of numbered statements, the next statement opens the next block."""
-        if self.statement_style is None or self.open is None or unit.label is None:
+        prev, style = self.statement_last, self.statement_style
+        if style is None or prev is None or prev.label is None or unit.label is None:
             return False
-        prev = self.open.statement
-        style = self.statement_style
-        if prev.label is None or _style_after(unit, prev.label, style) != style:
+        if _style_after(unit, prev.label, style) != style:
             return False
-        st = prev
-        if st.x0 is not None and unit.x0 is not None and abs(st.x0 - unit.x0) > SIBLING_TOL:
+        if not _successor(prev.label, unit.label, style):
             return False
-        return find_status(text) is not None
+        return prev.x0 is None or unit.x0 is None or abs(prev.x0 - unit.x0) <= SIBLING_TOL
 
 
 # --- text and output -------------------------------------------------------------------------
