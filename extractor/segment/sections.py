@@ -81,7 +81,9 @@ class Lexicon:
     sub: frozenset[str]
 
     def key(self, text: str) -> str:
-        text = _LEADER.sub("", text.strip())  # "Coding ........ 9" in a table of contents
+        if len(text) > 200:  # no heading is this long: skip strips quadratic in long runs
+            return fold(text)
+        text = _LEADER.sub("", " ".join(text.split()))  # "Coding ........ 9" in a table of contents
         return _TRAILING.sub("", fold(_NUMBERING.sub("", text)))
 
     def top(self, text: str) -> str | None:
