@@ -132,12 +132,19 @@ def hostile(corpora: list[Path], workers: int, timeout: int, skip: list[str]) ->
                 target.symlink_to(p.resolve())
                 n_good += 1
 
+    # both runs use a snapshot of the package: others editing the checkout meanwhile must not
+    # make the comparison fail (nor hide a real difference)
+    code = base / "code"
+    shutil.copytree(ROOT / "extractor", code / "extractor",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    env = dict(os.environ, PYTHONPATH=str(code))
+
     def run(out: Path) -> tuple[subprocess.CompletedProcess[str], float]:
         t0 = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-m", "extractor", "batch", str(root), "--out", str(out),
              "--workers", str(workers), "--timeout", str(timeout), "--progress", "none"],
-            cwd=ROOT, capture_output=True, text=True,
+            cwd=code, env=env, capture_output=True, text=True,
         )
         return proc, time.perf_counter() - t0
 
