@@ -16,7 +16,7 @@ from extractor.extract import citations
 from extractor.extract.citations import _parse_reference
 from extractor.ingest import ingest_bytes, ingest_path
 from extractor.models.contract import Citation, Reference
-from extractor.nlp import sentence_spans
+from extractor.nlp import needs_pipeline, pipeline, sentence_spans, sentence_spans_many
 from extractor.segment.sections import lexicon, segment
 
 
@@ -141,6 +141,32 @@ def test_citations_sentence_rules_keep_et_al_together() -> None:
     got = [text[s:e] for s, e in sentence_spans(text)]
     assert got == ["Ashgrove et al. (2016) reported gains, e.g. in adults.",
                    "The U.S. agency agreed."]
+
+
+PLAIN_TEXTS = [
+    "Widgets help. \"Quoted words here.\" (Quorn, 2011). Next one! Is it? “A quote.” Done.",
+    "One sentence only (Quorn, 2011)",
+    "First part (Baxley, 2014). Second part [Tamsin, 2019]. Third.",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_TEXTS)
+def test_citations_plain_sentences_match_the_pipeline(text: str) -> None:
+    """Text without an ambiguous full stop is split without spaCy, exactly as spaCy would."""
+    assert not needs_pipeline(text)
+    by_pipeline = []
+    for sent in pipeline()(text).sents:
+        start, end = sent.start_char, sent.end_char
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        by_pipeline.append((start, end))
+    assert sentence_spans_many([text]) == [by_pipeline]
+
+
+@pytest.mark.parametrize("text", ["Smith et al. found it.", "The U.S. agency", "J. Smith wrote",
+                                  "It rose. 5 more", "Wait... then"])
+def test_citations_ambiguous_stops_need_the_pipeline(text: str) -> None:
+    assert needs_pipeline(text)
 
 
 # --- reference lists -----------------------------------------------------------------------
