@@ -497,6 +497,15 @@ class _UnitBuilder:
             return
         if self._title(cur, line, text):
             self.heading(line, section, None)  # an untitled subheading such as "Reoperation"
+            self.units[-1].form = "title"
+            return
+        last = self.units[-1] if self.units else None
+        if cur is None and last is not None and last.form == "title" and text[:1].islower():
+            # the "title" was a short first line of a sentence that runs on in lower case
+            self.units.pop()
+            last.kind, last.form = "para", ""
+            last.lines.append(line)
+            self.cur = last
             return
         if cur is not None and cur.kind != "heading" and self._continues(cur, line, text):
             cur.lines.append(line)
@@ -622,15 +631,19 @@ def _statement_heading(line: Line) -> bool:
 
 
 def _topics(units: list[Unit]) -> list[Unit]:
-    """A short labelled line ending with a colon and followed by prose, not by items, titles
-    the statements below it ("1. Adenomatous polyposis coli (APC):"): it is a heading."""
+    """A short labelled line ending with a colon and followed by prose or by a statement item,
+    not by plain items, titles the statements below it ("1. Adenomatous polyposis coli (APC):"
+    over "a. Acme considers ... medically necessary ..."): it is a heading."""
     for k, u in enumerate(units[:-1]):
         if u.kind != "item" or u.label is None or len(u.lines) > 3:
             continue
         text = _unit_text(u)
         if not text.endswith(":") or len(text.split()) > 12 or find_status(text):
             continue
-        if units[k + 1].kind == "para":
+        nxt = units[k + 1]
+        if nxt.kind == "para" or (
+            nxt.kind == "item" and nxt.label is not None and find_status(_unit_text(nxt))
+        ):
             u.kind, u.status = "heading", None
     return units
 
@@ -859,8 +872,21 @@ class _Assembler:
             self.head_used = True
             self._new(status, unit)
             return
+        if self.open is not None and self._first_under_lead_in(unit, text):
+            unit.kind, unit.form = "item", "indent"  # the lead-in's list opens with prose
+            _attach(self.open, unit)
+            return
         if self.open is not None:
             self.suspended, self.open = self.open, None
+
+    def _first_under_lead_in(self, unit: Unit, text: str) -> bool:
+        """A short paragraph right under a statement that ends with a colon, before any item
+        ("The following is considered medically necessary:" / "Widget testing for members
+        with:" / "i. ..."): the first entry of the statement's list."""
+        b = self.open
+        if b is None or b.order or not _unit_text(b.statement).rstrip().endswith(":"):
+            return False
+        return text.rstrip().endswith(":") or len(text.split()) <= 40
 
     def _item(self, unit: Unit, text: str) -> None:
         if self.open is not None and not self._is_statement_sibling(unit, text):
