@@ -419,7 +419,20 @@ def evaluate(input_dir: Path, gold_dir: Path, out_dir: Path | None = None) -> di
     return score(golds, run(input_dir, golds, out_dir))
 
 
+def _use_project_venv() -> None:
+    """Run under the project's virtual environment when started by another interpreter."""
+    venv_python = ROOT / ".venv" / "bin" / "python"
+    try:
+        import extractor.pipeline  # noqa: F401
+    except ImportError:
+        in_venv = Path(sys.prefix).resolve() == (ROOT / ".venv").resolve()
+        if venv_python.exists() and not in_venv:
+            os.execv(str(venv_python), [str(venv_python), *sys.argv])
+        raise
+
+
 def main(argv: list[str] | None = None) -> int:
+    _use_project_venv()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("input_dir", type=Path)
     ap.add_argument("gold_dir", type=Path)
