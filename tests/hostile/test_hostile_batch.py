@@ -5,6 +5,7 @@ as a clean run does (issue 6, "done when")."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -14,15 +15,29 @@ import orjson
 import pytest
 
 from extractor.ingest import display_path
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, ROOT
 from tests.hostile.hostile_corpus import build, make_writable
 
 TIMEOUT = "30"  # per document; the hostile files that are refused are refused in milliseconds
 
 
-def batch(*args: str | Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def batch(
+    *args: str | Path, timeout: float = 600, code: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `extractor batch`; with `code`, from that copy of the package."""
     cmd = [sys.executable, "-m", "extractor", "batch", *map(str, args), "--progress", "none"]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    env = dict(os.environ, PYTHONPATH=str(code)) if code else None
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
+                          cwd=code)
+
+
+def snapshot(base: Path) -> Path:
+    """A copy of the package, so that both runs of a comparison use the same code even while
+    the checkout is being edited."""
+    code = base / "code"
+    shutil.copytree(ROOT / "extractor", code / "extractor",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return code
 
 
 def report_rows(out: Path) -> dict[str, dict[str, object]]:
@@ -58,9 +73,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory):
     for p in sorted(CORPUS.iterdir()):
         if p.suffix.lower() in {".txt", ".pdf", ".text"}:
             shutil.copy(p, good / p.name)
-    clean = batch(root, "--out", base / "clean", "--workers", "2", "--timeout", TIMEOUT)
+    code = snapshot(base)
+    clean = batch(root, "--out", base / "clean", "--workers", "2", "--timeout", TIMEOUT,
+                  code=code)
     cases = build(root / "hostile")
-    mixed = batch(root, "--out", base / "mixed", "--workers", "2", "--timeout", TIMEOUT)
+    mixed = batch(root, "--out", base / "mixed", "--workers", "2", "--timeout", TIMEOUT,
+                  code=code)
     yield root, cases, (clean, base / "clean"), (mixed, base / "mixed")
     make_writable(root / "hostile")
 
