@@ -1,7 +1,8 @@
 """Definitions: term and definition, wrapped lines joined.
 
 Heuristics, in the order the code applies them (rules in rules/definitions.toml):
-  1. The text read is the body of each top-level `definitions` section, nested subsections'
+  1. The text read is the body of each top-level `definitions` section (or one whose heading
+     names definitions among other things: "Description & Definitions"), nested subsections'
      headings and lines included (a bold term line may have been taken for a subheading). Where
      the segmenter found no such section, a kept line that is a definitions heading ("V.
      DEFINITIONS TOP") opens one that runs to the next heading in the same numbered style or a
@@ -14,15 +15,15 @@ Heuristics, in the order the code applies them (rules in rules/definitions.toml)
      parenthesis, was clearly short, was indented, or a gap / a change to bold type comes
      between. A colon inside a wrapped sentence ("... available at: http") is not a term.
   4. Term forms: "Term: definition" (the term short, capitalised, not ending in a function word,
-     not a note label); "Term means / refers to / is defined as ..."; a quoted or upper-case term
-     followed by "is" / "are"; an upper-case term followed by a capitalised definition
+     no clause outside its parentheses, not a note label); "Term means / refers to / is
+     defined as ..."; a quoted or upper-case term followed by "is" / "are"; an upper-case term followed by a capitalised definition
      ("MYOCYTE A muscle tissue cell.").
   5. A term set with a subscript that the PDF put on the line below ("VO : ..." over "2") gets
      its subscript back.
   6. The definition is the rest of the term's line and every line up to the next term, joined
      with single spaces; the span runs from the term to the definition's last line.
   7. A leading bullet glyph or item number is no part of a term ("• Term - definition"); a
-     numbered item may also define with "is" / "are" ("1. Childhood is the period ..."); a
+     listed item may also define with "is" / "are" ("1. Childhood is the period ..."); a
      short term whose colon the PDF set on a later line, past a superscript ("PREMM" / "5" /
      ": ..."), is joined back.
   8. Two-column term tables, where the PDF merged term and definition into one line: a
@@ -57,6 +58,7 @@ ROW_SLACK = 6.0  # points: parts of one table row set at slightly different heig
 MAX_TERM_WORDS = 10
 _DASH_ONLY = regex.compile(r"^[\u2013\u2014-]$")
 _CAP_BOUNDARY = regex.compile(r" (?=[A-Z(\[])")
+_NAMES_DEFINITIONS = regex.compile(r"\bdefinitions\b", regex.I)
 _NUMBER = regex.compile(r"^(?:\d{1,2}|[a-z])[.)]\s+")
 _BULLET = regex.compile(r"^[\u2022\u25cf\u25aa\u25e6\u2023\u2043\uf0b7\uf0a7*]\s*")
 _SUBSCRIPT = regex.compile(r"^\d(?:\s+\d){0,8}$")
@@ -72,6 +74,7 @@ class _Rules:
     max_chars: int
     bad_last: frozenset[str]
     not_terms: frozenset[str]
+    clause_words: frozenset[str]
     verb: regex.Pattern[str]
     strong: regex.Pattern[str]
     dash: regex.Pattern[str]
@@ -88,6 +91,7 @@ def rules() -> _Rules:
         max_chars=int(d["colon"]["max_chars"]),
         bad_last=frozenset(d["colon"]["bad_last_words"]),
         not_terms=frozenset(d["colon"]["not_terms"]),
+        clause_words=frozenset(d["colon"]["clause_words"]),
         verb=regex.compile(d["verb"]["pattern"], regex.V1),
         strong=regex.compile(d["verb"]["strong_pattern"], regex.V1),
         dash=regex.compile(d["dash"]["pattern"], regex.V1),
@@ -108,11 +112,16 @@ def _body(ctx: Context, node: SectionNode) -> list[Line]:
     return sorted(out, key=lambda ln: ln.start)
 
 
+def _defines(s: SectionNode) -> bool:
+    """A definitions section, or one whose heading names definitions among other things
+    ("Description & Definitions")."""
+    return s.kind == "definitions" or bool(s.heading and _NAMES_DEFINITIONS.search(s.heading))
+
+
 def _blocks(ctx: Context) -> list[list[Line]]:
     blocks = [
         _body(ctx, s) for s in ctx.sections
-        if s.kind == "definitions"
-        and (s.parent is None or ctx.sections[s.parent].kind != "definitions")
+        if _defines(s) and (s.parent is None or not _defines(ctx.sections[s.parent]))
     ]
     return [b for b in blocks if b] or _fallback_blocks(ctx.kept)
 
@@ -163,6 +172,9 @@ def _colon_term(text: str) -> tuple[str, int] | None:
         return None
     last = fold(term).split()[-1].strip(".,")
     if last in r.bad_last or fold(term).strip(".") in r.not_terms:
+        return None
+    outside = regex.sub(r"\([^)]*\)|\[[^\]]*\]", " ", fold(term))  # asides may hold verbs
+    if any(w.strip(".,") in r.clause_words for w in outside.split()):
         return None
     if raw.endswith(" "):
         term += " "  # a subscript may follow on the next line (heuristic 5)
@@ -354,10 +366,12 @@ def _parse(lines: list[Line], margin: float | None, column: float | None) -> lis
     prev: Line | None = None
     taken: set[int] = set()  # lines already read as part of a term split over lines
     for k, line in enumerate(lines):
-        text = _BULLET.sub("", line.text.strip(), count=1)  # "• Term - definition"
+        stripped = line.text.strip()
+        text = _BULLET.sub("", stripped, count=1)  # "• Term - definition"
         numbered = _NUMBER.match(text)
         if numbered:
             text = text[numbered.end():]
+        listed = bool(numbered) or len(text) < len(stripped)  # a numbered or bulleted item
         if _DASH_ONLY.match(text) and margin is not None and line.x0 is not None \
                 and line.x0 > margin + INDENT:
             continue  # a dash set apart from its row (heuristic 8)
@@ -367,7 +381,7 @@ def _parse(lines: list[Line], margin: float | None, column: float | None) -> lis
         at_margin = margin is None or line.x0 is None or line.x0 <= margin + INDENT
         closed = _closed(prev, line, margin, longest)
         found = _term(text) if at_margin and closed else None
-        if found is None and numbered and at_margin:
+        if found is None and listed and at_margin:
             found = _numbered_term(text)
         if found is None and at_margin and cw and (k in dashes or column is not None):
             split = (_column_term(line, dashes[k], cw, False) if k in dashes

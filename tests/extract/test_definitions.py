@@ -225,3 +225,21 @@ def test_definitions_numbered_list_with_is() -> None:
                   (90.0, "3. Close sprockets include:"),
                   (126.0, "a. First sprockets are next to the cog"))
     assert [i.term for i in defs.parse(lines)] == ["Widgethood", "odd widget", "Close sprockets"]
+
+
+def test_definitions_bulleted_list_with_verbs_and_an_intro_clause() -> None:
+    lines = block((72.0, "Listed below are several definitions, not included above:"),
+                  (72.0, "\u2022 Full widget response (FWR) is the absence of pretend faults."),
+                  (72.0, "\u2022 Plateau indicates stable pretend values for three months."),
+                  (72.0, "\u2022 The term \u201csalvage widget\u201d describes a widget given to owners who:"),
+                  (108.0, "1. Failed to repair the first widget"))
+    assert [i.term for i in defs.parse(lines)] == [
+        "Full widget response (FWR)", "Plateau", "salvage widget"]
+
+
+def test_definitions_mixed_section_heading_names_definitions() -> None:
+    from extractor import parse_text
+
+    text = TEXT_DOC.replace("Definitions\n", "Description & Definitions\n")
+    doc = parse_text(text, path="synthetic.txt")
+    assert "Widget" in [d.term for d in doc.definitions]
