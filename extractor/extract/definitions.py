@@ -16,8 +16,8 @@ Heuristics, in the order the code applies them (rules in rules/definitions.toml)
      between. A colon inside a wrapped sentence ("... available at: http") is not a term.
   4. Term forms: "Term: definition" (the term short, capitalised, not ending in a function word,
      no clause outside its parentheses, not a note label); "Term means / refers to / is
-     defined as ..."; a quoted or upper-case term followed by "is" / "are"; an upper-case term followed by a capitalised definition
-     ("MYOCYTE A muscle tissue cell.").
+     defined as ..."; a quoted or upper-case term followed by "is" / "are"; an upper-case term
+     followed by a capitalised definition ("MYOCYTE A muscle tissue cell.").
   5. A term set with a subscript that the PDF put on the line below ("VO : ..." over "2") gets
      its subscript back.
   6. The definition is the rest of the term's line and every line up to the next term, joined
