@@ -4,12 +4,13 @@ Decoding, in order:
   1. a UTF-32 or UTF-16 byte-order mark decides the encoding (undecodable units become U+FFFD,
      recorded as an issue);
   2. UTF-16 without a mark is recognised by its zero bytes: in text mostly made of ASCII, every
-     other byte is zero, on the same side of each pair;
+     other byte is zero, on the same side of each pair (and the result must read as text);
   3. UTF-8 (with or without a mark);
   4. otherwise Windows-1252 (a superset of Latin-1 in its printable range), recorded as an issue.
-Then binary content is refused: more than 1% of control characters (NUL included, but not tab,
-LF, CR, FF) means "not text". A few stray control characters are replaced by spaces, one for
-one, so offsets stay put, and recorded as an issue.
+RTF is refused first (it is markup, not the document's text). After decoding, binary content
+is refused: more than 1% of control characters (NUL included, but not tab, LF, CR, FF) means
+"not text". A few stray control characters are replaced by spaces, one for one, so offsets
+stay put, and recorded as an issue.
 Line ends are normalised to LF (the normalised text is what spans index); a form feed starts a
 new page.
 """
@@ -31,8 +32,12 @@ _BOMS = (
     (b"\xfe\xff", "utf-16-be"),
 )
 # UTF-16 sniffing: share of zero bytes on one side of the pairs, and at most on the other
-_UTF16_ZERO_SIDE = 0.4
+_UTF16_ZERO_SIDE = 0.7
 _UTF16_OTHER_SIDE = 0.05
+# ... and the decoded sample must then read as text: this share printable or white space
+_UTF16_PRINTABLE = 0.95
+# formats that are text on the surface but not documents we can read as such
+_TEXT_FORMATS = ((b"{\\rtf", "RTF"),)
 
 
 def _sniff_utf16(data: bytes) -> str | None:
@@ -44,10 +49,14 @@ def _sniff_utf16(data: bytes) -> str | None:
     even = sample[0 : 2 * pairs : 2].count(0) / pairs
     odd = sample[1 : 2 * pairs : 2].count(0) / pairs
     if odd >= _UTF16_ZERO_SIDE and even <= _UTF16_OTHER_SIDE:
-        return "utf-16-le"
-    if even >= _UTF16_ZERO_SIDE and odd <= _UTF16_OTHER_SIDE:
-        return "utf-16-be"
-    return None
+        enc = "utf-16-le"
+    elif even >= _UTF16_ZERO_SIDE and odd <= _UTF16_OTHER_SIDE:
+        enc = "utf-16-be"
+    else:
+        return None
+    text = sample[: 2 * pairs].decode(enc, errors="replace")
+    readable = sum(1 for ch in text if ch.isprintable() or ch.isspace())
+    return enc if readable >= _UTF16_PRINTABLE * len(text) else None
 
 
 def _decode_unicode(data: bytes, enc: str, skip: int, issues: list[Issue]) -> str:
@@ -67,6 +76,11 @@ def decode(data: bytes) -> tuple[str, str, list[Issue]]:
     issues: list[Issue] = []
     text: str | None = None
     enc = ""
+    for magic, name in _TEXT_FORMATS:
+        if data[:64].lstrip()[: len(magic)] == magic:
+            raise errors.ExtractorError(
+                errors.E_UNSUPPORTED, f"{name} markup, not plain text: save it as PDF or text"
+            )
     for bom, name in _BOMS:  # rule 1
         if data.startswith(bom):
             text, enc = _decode_unicode(data, name, len(bom), issues), name.rsplit("-", 1)[0]
