@@ -87,13 +87,17 @@ def _collect_in_child() -> None:  # pragma: no cover - runs in a subprocess
             importlib.import_module(info.name)
     from extractor import errors
     from extractor.pipeline import parse_bytes, parse_path
-    from tests.hostile.hostile_corpus import GUIDELINE, LETTER
+    from tests.hostile.hostile_corpus import GUIDELINE, LETTER, PDF_LINES
+    from tests.hostile.pdfgen import make_pdf
 
     for p in sorted((ROOT / "corpus").glob("*.txt")):
         parse_path(p)
-    for text in (GUIDELINE, LETTER, GUIDELINE + "\f" + GUIDELINE):
+    samples = [t.encode() for t in (GUIDELINE, LETTER, GUIDELINE + "\f" + GUIDELINE)]
+    samples.append(make_pdf([PDF_LINES[:12], PDF_LINES[12:]]))  # the PDF-only code paths
+    samples.append(make_pdf([[ln for ln in LETTER.splitlines() if ln.strip()]]))
+    for data in samples:
         try:
-            parse_bytes(text.encode())
+            parse_bytes(data)
         except errors.ExtractorError:
             pass
     out = [{"pattern": p, "flags": f, "lib": lib, "file": file}
