@@ -1115,7 +1115,7 @@ def extract_citations(ctx: Context, references: list[Reference]) -> list[Citatio
         text = tm.text
         out.append(
             Citation(
-                authors=c.authors, year=c.year, text=text[c.start:c.end],
+                authors=c.authors, year=c.year, text=" ".join(text[c.start:c.end].split()),
                 span=tm.source_span(c.start, c.end), page=tm.page(c.start), section=node.id,
                 sentence=text[sent[0]:sent[1]] if sent else None, reference=links.get(pos),
             )
