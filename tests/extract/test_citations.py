@@ -131,7 +131,7 @@ def test_citations_span_section_and_sentence() -> None:
     assert [c.text for c in cites] == ["Kestrel and colleagues (2013)", "Quorn, 2011"]
     for c in cites:
         assert ctx.raw.text[c.span[0]:c.span[1]] == c.text
-        assert ctx.sections[c.section].kind == "discussion"
+        assert c.section is not None and ctx.sections[c.section].kind == "discussion"
         assert c.sentence == ("Kestrel and colleagues (2013) found no benefit in adults "
                               "(Quorn, 2011).")
 
