@@ -106,3 +106,29 @@ def test_hostile_active_content_is_ignored(hostile: tuple[Path, dict[str, Case]]
     raw = ingest_path(folder / "javascript_attachment.pdf")
     assert "app.alert" not in raw.text and "attached file" not in raw.text
     assert raw.lines[0].text == "Clinical UM Guideline"
+
+
+@pytest.mark.parametrize("name", ALL_NAMES, ids=lambda n: n.encode("unicode_escape").decode())
+def test_hostile_parse_command_one_coded_line(
+    hostile: tuple[Path, dict[str, Case]], name: str, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`extractor parse` on each hostile file: exit 1 with one line `error CODE: message`, or
+    exit 0 with the JSON written; never a traceback."""
+    from extractor.cli import main
+
+    folder, cases = hostile
+    case = cases[name]
+    if name in BUDGET:
+        pytest.skip("slow to parse; the document itself is checked above")
+    out = tmp_path / "out.json"
+    with deadline(20):
+        code = main(["parse", str(folder / name), "-o", str(out)])
+    err = capsys.readouterr().err
+    if case.code is None:
+        assert code == 0, err
+        assert out.read_bytes().startswith(b"{")
+    else:
+        assert code == 1
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error {case.code}: "), err
