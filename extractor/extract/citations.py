@@ -155,7 +155,7 @@ _ET_AL_TAIL = regex.compile(r"\s*,?\s*\bet\.?\s*al\b\.?,?$")
 _THE = regex.compile(r"^(?:the|The)\s+")
 _NOT_NAME_CHAR = regex.compile(r"[\d=<>%+:/?!\"“”]")
 _ACRONYM = regex.compile(r"[\p{Lu}][\p{Lu}&\-]{1,11}")
-_CAP_WORD = regex.compile(r"\p{Lu}\p{Ll}+")
+_CAP_WORD = regex.compile(r"\p{Lu}\p{Ll}+")  # "Smith" (not "III", "CPT")
 _ORG_TAIL = regex.compile(r"(?:\s+(?:of|for|and|on|the|&))+$|['’]s?$")
 _POSSESSIVE = regex.compile(r"['’]s?(?=\s|$)")
 _AND = regex.compile(r"\band\b|&")
@@ -739,11 +739,11 @@ def _clean_authors(auth: str, acronyms: frozenset[str]) -> list[str] | None:
     people = _split_people(auth)
     if people:
         return people
-    if all(w[:1].isupper() or w in ("of", "for", "and", "the", "on", "&") for w in words):
-        first = words[0]
-        if first in acronyms or first in r.acronyms:
-            return [first]
-        return [auth] if len(words) >= 2 else None
+    # a name of several capitalised words ("Genetics Home Reference"); not "Category III"
+    if len(words) >= 2 and all(
+        _CAP_WORD.match(w) or w in ("of", "for", "and", "the", "on", "&") for w in words
+    ):
+        return [auth]
     return None
 
 

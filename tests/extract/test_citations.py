@@ -67,6 +67,9 @@ PARENTHETICAL = [
      [("Ruiz-Oliva", "2019"), ("O'Hagan", "2021")]),
     ("The panel agreed (U.S. FDA, 2023a).", [("FDA", "2023a")]),
     ("A date-like surname (Mar, 2005) is no citation without a list naming it.", []),
+    ("A firm (Hayes, Inc., 2019).", [("Hayes, Inc.", "2019")]),
+    ("A named source (Genetics Home Reference, 2019).", [("Genetics Home Reference", "2019")]),
+    ("Not a source (Category III, 2019).", []),
 ]
 
 
