@@ -155,6 +155,8 @@ _ET_AL_TAIL = regex.compile(r"\s*,?\s*\bet\.?\s*al\b\.?,?$")
 _THE = regex.compile(r"^(?:the|The)\s+")
 _NOT_NAME_CHAR = regex.compile(r"[\d=<>%+:/?!\"“”]")
 _ACRONYM = regex.compile(r"[\p{Lu}][\p{Lu}&\-]{1,11}")
+_ROMAN = regex.compile(r"[IVXL]+")
+_INITIALS = regex.compile(r"\p{Lu}{1,2}")
 _CAP_WORD = regex.compile(r"\p{Lu}\p{Ll}+")  # "Smith" (not "III", "CPT")
 _ORG_TAIL = regex.compile(r"(?:\s+(?:of|for|and|on|the|&))+$|['’]s?$")
 _POSSESSIVE = regex.compile(r"['’]s?(?=\s|$)")
@@ -739,9 +741,13 @@ def _clean_authors(auth: str, acronyms: frozenset[str]) -> list[str] | None:
     people = _split_people(auth)
     if people:
         return people
-    # a name of several capitalised words ("Genetics Home Reference"); not "Category III"
+    if len(words) == 2 and _CAP_WORD.fullmatch(words[0]) and _INITIALS.fullmatch(words[1]):
+        return [words[0]]  # "Saag M": a surname and initials
+    # a name of several capitalised words or acronyms ("Genetics Home Reference", "Lilly USA");
+    # not "Category III"
     if len(words) >= 2 and all(
-        _CAP_WORD.match(w) or w in ("of", "for", "and", "the", "on", "&") for w in words
+        _CAP_WORD.match(w) or (_ACRONYM.fullmatch(w) and not _ROMAN.fullmatch(w))
+        or w in ("of", "for", "and", "the", "on", "&") for w in words
     ):
         return [auth]
     return None

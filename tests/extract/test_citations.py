@@ -70,6 +70,8 @@ PARENTHETICAL = [
     ("A firm (Hayes, Inc., 2019).", [("Hayes, Inc.", "2019")]),
     ("A named source (Genetics Home Reference, 2019).", [("Genetics Home Reference", "2019")]),
     ("Not a source (Category III, 2019).", []),
+    ("Acronyms in a name (Widget Labs USA, 2024; Dorran M, 2007).",
+     [("Widget Labs USA", "2024"), ("Dorran", "2007")]),
 ]
 
 
