@@ -5,36 +5,48 @@ Heuristics, in the order the code applies them:
   1. Region. Criteria live in clinical-indication sections ("Clinical Indications", "Position
      Statement", "Coverage Rationale", "Covered Indications", ...). The document's lines are
      walked in order (front matter, then each section's heading and body); a heading of that
-     kind, or a line that names a status on its own ("I. Medical Necessity", "Investigational
-     and Not Medically Necessary:"), opens the region; a heading of any other known kind
-     closes it. Headings of evidence, coding and reference kinds close it for good, so a code
-     table titled "Not Medically Necessary" does not reopen it.
+     kind (or one of the rule file's region patterns, "Clinical Guideline Coverage Criteria"),
+     or a line that names a status on its own ("I. Medical Necessity", "Investigational and
+     Not Medically Necessary:"), opens the region; a heading of any other known kind closes
+     it. Headings of evidence, coding and reference kinds close it for good, so a code table
+     titled "Not Medically Necessary" does not reopen it. When this finds no statement at all
+     (a policy heading lost to the layout), a permissive walk reads everything but
+     descriptions and evidence, coding and reference sections.
   2. Units. Region lines become units: headings, paragraphs and list items. A line opens an
-     item when it starts with a label (A., 1., a), (i), bullets); a line made only of a
-     connector ("and", "or") belongs to the item before it. Wrapped lines join their unit
-     unless the indentation falls back left of the label, the previous line ended a sentence
-     short of the margin, or a note starts. In PDFs, lines indented under a lead-in that ends
+     item when it starts with a label (A., 1., a), (i), AA., bullets); a line made only of a
+     connector ("and", "or") belongs to the item before it; a bullet glyph on a line of its
+     own labels the text beside it; a mark of a few characters at the height of the line
+     before (a superscript) is dropped. Wrapped lines join their unit unless the indentation
+     falls back left of the label, the previous line ended a sentence short of the margin or
+     before a blank gap, or a note starts. In PDFs, lines indented under a lead-in that ends
      with a colon are unlabelled items even without a bullet glyph; each starts after a line
-     ending with ";", "," or "." when it begins with a capital.
+     ending with ";", "," or "." (or a short line) when it begins with a capital. A short
+     capitalised line after a finished sentence is a subheading unless the next line runs on
+     in lower case; a short labelled line ending with a colon over prose or over a statement
+     item is a topic title ("1. Cystic fibrosis:"), and so is a part numbered in capital
+     roman numerals ("III. Policy Limitations and Exclusions").
   3. Blocks. A paragraph carrying a status phrase ("is considered medically necessary when",
      "Aetna considers ... medically necessary", "is unproven and not medically necessary",
      "may be covered", "will not be covered") starts a block; the status comes from the
-     phrase whose status word sits nearest its verb. The first paragraph or list after a status
-     heading starts a block with the heading's status. A labelled item carrying its own status
-     where no block is open is a numbered statement: a block whose own label is dropped.
-     Notes ("Note: ...") never start blocks. A plain paragraph suspends the open list; a later
-     item resumes it only when its label continues that list (A. ... note ... B.).
+     phrase whose status word sits nearest its verb (quoted text names none). The first
+     paragraph or list after a status heading starts a block with the heading's status. A
+     labelled item carrying its own status where no block is open is a numbered statement: a
+     block whose own label is dropped; the next label of that run opens the next block.
+     Notes ("Note: ...") and restatements ("These are considered ...") never start blocks. A
+     plain paragraph suspends the open list; a later item resumes it only when its label
+     continues that list (A. ... note ... B.).
   4. Nesting. An item whose label style (A., 1., a., i., bullet glyph) matches an open list at
      a compatible indentation is that list's next sibling; otherwise it opens a nested list
-     under the last item. "i", "v", "x" (and "I", "V", "X") read as letters only right after
-     "h", "u", "w" in an open letter list.
+     under the last item, or, left of every open list, a new top list. "i", "v", "x" (and
+     "I", "V", "X") read as letters only right after "h", "u", "w" in an open letter list.
   5. Operators. The lead-in (the parent's text, or the block statement for the root list)
      decides where it says so ("all of the following", "either of", "two or more of",
      "(1 or 2)", "(A through G)", or a list of separately named services, which is `any`).
      Otherwise the connectors between the items decide ("; or" -> any, "; and" -> all); a
      connector after the last item of a nested list joins the list above. Where the lead-in
-     and the connectors disagree, or the connectors mix, an issue is recorded. With neither,
-     a list is `any`: its items are named one by one.
+     and the connectors disagree (I_CRITERIA_OP_CONFLICT), or the connectors mix
+     (I_CRITERIA_MIXED_CONNECTORS), an issue is recorded. With neither, a list is `any`: its
+     items are named one by one.
   6. Text. An item's text is its wrapped lines joined (a hyphen at a line end joins as is),
      without its label, its trailing connector or separator; spans index the source text.
 """
