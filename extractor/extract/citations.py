@@ -14,9 +14,10 @@ Reference lists
      category id by the rules ("Peer Reviewed Publications:" -> `peer_reviewed`); an unknown
      subheading ("BRCA Testing": bold, or outdented from the labels in a PDF, or a title-case
      line without digits in text) is kept as written.
-  3. Numbered lists: an entry starts at a label "1." / "[1]" that continues the sequence
-     (previous + 1, or 1 when a group restarts); wrapped lines, lettered sub-items and unnumbered
-     sub-items all continue the entry. Text before the first label is an introduction.
+  3. Numbered lists: an entry starts at a label "1." / "[1]" (alone on its line too) that
+     continues the sequence (previous + 1 to + 3, or 1 when a group restarts); wrapped lines,
+     lettered sub-items and unnumbered sub-items all continue the entry ("10. Canberra" in the
+     middle of entry 221 does not start one). Text before the first label is an introduction.
   4. Unnumbered lists (one reference per paragraph): an entry starts after a blank gap (when
      gaps separate paragraphs, not every line), or, at a page break or where gaps say nothing,
      where the previous line ends an entry (full stop, closing digit or bracket) and the line
@@ -90,7 +91,7 @@ _MONTHS = (
     "jan feb mar apr jun jul aug sep sept oct nov dec"
 ).split()
 _SKIP_KINDS = frozenset({"references", "websites", "history", "index", "coding"})
-_NUM_LABEL = regex.compile(r"^(?:\[(\d{1,3})\]|(\d{1,3})[.)])\s+(?=\S)")
+_NUM_LABEL = regex.compile(r"^(?:\[(\d{1,3})\]|(\d{1,3})[.)])(?:\s+(?=\S)|\s*$)")
 _HEAD_NUMBER = regex.compile(r"^(?:[IVXL]{1,5}|\d{1,2}|[A-Z])[.)]\s+")
 _HEAD_TAIL = regex.compile(r"(?:\s+top)?[\s:.\-–]*$", regex.I)
 _ENDS_ENTRY = regex.compile(r"(?:[.)\]>]|\d|\d[-–]\d+|[A-Za-z]\d+)\s*$")
@@ -373,7 +374,8 @@ def _split_numbered(lines: list[Line], category: str | None) -> Entries:
     current: list[Line] | None = None
     for i, ln in enumerate(lines):
         n = _label_number(ln.text)
-        if n is not None and (last is None or n == last + 1 or n == 1):
+        # the next number (a list may skip one or two), or 1 where a group restarts
+        if n is not None and (last is None or last < n <= last + 3 or n == 1):
             current = [ln]
             entries.append((current, category))
             last = n

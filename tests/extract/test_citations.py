@@ -256,6 +256,21 @@ References
         ("Jan", "2005", 0), ("Quorn", "2011", 1)]
 
 
+def test_references_numbered_label_alone_and_skipped_number() -> None:
+    text = _discussion("Widgets help.") + """
+References
+
+1. Quorn T, Ashby D. Early widget results. Widget Rev. 2011; 7:55-60. Report
+10. Canberra: Widget Office; 2011.
+2.
+Baxley RT. Late widget results. Widget Rev. 2014; 9:1-5.
+4. Tamsin P. Widget outcomes at ten years. Widget Rev. 2019; 12:3-9.
+"""
+    refs, _, _ = _run(text)
+    assert [r.authors[0] for r in refs] == ["Quorn", "Baxley", "Tamsin"]
+    assert refs[0].raw.endswith("Canberra: Widget Office; 2011.")
+
+
 def test_references_list_heading_inside_another_section() -> None:
     """A list under a heading the segmenter does not know still counts, and only when an
     entry follows the heading line."""
