@@ -119,6 +119,7 @@ class _Rules:
     soft_only: frozenset[str]
     on_patterns: tuple[regex.Pattern[str], ...]
     heading_words: tuple[str, ...]
+    defaults: tuple[tuple[str, regex.Pattern[str]], ...]
     heading_prefix: regex.Pattern[str]
     on_words: tuple[str, ...]
 
@@ -159,9 +160,27 @@ def _rules() -> _Rules:
             regex.compile(p, regex.I | regex.V1) for p in data["region"]["on_patterns"]
         ),
         heading_words=tuple(data["words"]["heading_words"]),
+        defaults=tuple(
+            (item["op"], pat)
+            for item, (_, pat) in zip(
+                data["default"],
+                compile_all("criteria.default", data["default"], allowed={"id", "op", "pattern"}),
+                strict=True,
+            )
+        ),
         heading_prefix=regex.compile(data["words"]["heading_prefix"], regex.I | regex.V1),
         on_words=tuple(data["region"]["on_words"]),
     )
+
+
+def _matches_search(patterns: tuple[regex.Pattern[str], ...], text: str) -> bool:
+    for pat in patterns:
+        try:
+            if pat.search(text, timeout=TIMEOUT):
+                return True
+        except TimeoutError:
+            continue
+    return False
 
 
 def _matches_any(patterns: tuple[regex.Pattern[str], ...], text: str) -> bool:
@@ -1041,6 +1060,10 @@ def _decide_op(
         return ("any", None)  # separately named exclusions each carry the status
     if by_conn is not None:
         return (by_conn, None)
+    if not words:
+        for op, pat in _rules().defaults:
+            if _matches_search((pat,), lead):
+                return (op, None)  # "when the following criteria are met:" over bare items
     return ("any", None)
 
 
