@@ -143,6 +143,8 @@ def test_criteria_item_text_excludes_label_and_connector() -> None:
         ("for the following:", "; and", "all", None, None),
         ("for the following:", "; or", "any", None, None),
         ("for the following:", "", "any", None, None),
+        ("when the following criteria are met:", "", "all", None, None),
+        ("when the following criteria are met:", "; or", "any", None, None),
     ],
 )
 def test_criteria_operator_from_lead_in_and_connectors(
