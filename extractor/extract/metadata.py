@@ -130,6 +130,13 @@ class _Label:
 @dataclass(frozen=True, slots=True)
 class _Rules:
     labels: list[_Label]
+    # Gates (speed only, never a result): one pass of the labels' alternation says whether and
+    # where any label can start, so the per-label patterns run only there; likewise a line that
+    # opens with neither a publisher nor a type is no type line, and a line naming no publisher
+    # need not be tried publisher by publisher.
+    any_label: regex.Pattern[str]
+    type_gate: regex.Pattern[str]
+    any_publisher: regex.Pattern[str]
     doc_types: list[tuple[str, regex.Pattern[str]]]
     ids: list[regex.Pattern[str]]
     stamp: regex.Pattern[str]
@@ -142,19 +149,30 @@ class _Rules:
     prefix_types: dict[str, str]
 
 
+def _alternation(patterns: list[str]) -> str:
+    return "(?:" + "|".join(f"(?:{p})" for p in patterns) + ")"
+
+
 @cache
 def rules() -> _Rules:
     data = load("metadata")
     flags = regex.I | regex.V1
+    # a label starts a capitalised word and ends before a space ("subject:matter" in prose is
+    # no label)
+    label_head, label_tail = r"(?<![\w#])(?-i:(?=\p{Lu}))", r"(?=\s|$)"
+    label_src = [p for spec in data["label"] for p in spec["patterns"]]
     labels = [
-        # a label starts a capitalised word and ends before a space ("subject:matter" in
-        # prose is no label)
         _Label(spec["field"], int(spec.get("rank", 0)),
-               regex.compile(r"(?<![\w#])(?-i:(?=\p{Lu}))(?:" + p + r")(?=\s|$)", flags))
+               regex.compile(label_head + "(?:" + p + ")" + label_tail, flags))
         for spec in data["label"] for p in spec["patterns"]
     ]
+    pub_src = [p["pattern"] for p in data["publisher"]]
+    type_src = [d["pattern"] for d in data["doc_type"]]
     return _Rules(
         labels=labels,
+        any_label=regex.compile(label_head + _alternation(label_src) + label_tail, flags),
+        type_gate=regex.compile(_alternation(pub_src + type_src), flags),
+        any_publisher=regex.compile(_alternation(pub_src), flags),
         doc_types=[(d["name"], regex.compile(d["pattern"], flags)) for d in data["doc_type"]],
         ids=[regex.compile(p) for p in data["ids"]["patterns"]],
         stamp=regex.compile(data["stamp"]["pattern"], flags),
@@ -182,11 +200,23 @@ class _Hit:
 
 def label_hits(text: str) -> list[_Hit]:
     """Non-overlapping labels on one line, earliest and then longest first."""
+    r = rules()
+    # every start where some label matches (overlapped: one start per position); no label
+    # can match anywhere else, so each label is tried only at these starts. Walking them in
+    # order and resuming after a label's match reproduces that label's own `finditer`.
+    starts = [m.start() for m in r.any_label.finditer(text, overlapped=True, timeout=0.1)]
+    if not starts:
+        return []
     found: list[tuple[int, int, _Label]] = []
-    for lab in rules().labels:
-        for m in lab.pattern.finditer(text, timeout=0.1):
-            if m.end() > m.start():
+    for lab in r.labels:
+        resume = 0
+        for at in starts:
+            if at < resume:
+                continue
+            m = lab.pattern.match(text, at, timeout=0.1)
+            if m and m.end() > m.start():
                 found.append((m.start(), m.end(), lab))
+                resume = m.end()
     found.sort(key=lambda t: (t[0], -(t[1] - t[0]), t[2].rank))
     kept: list[tuple[int, int, _Label]] = []
     for s, e, lab in found:
@@ -313,6 +343,8 @@ def header_lines(ctx: Context) -> tuple[list[Line], list[Line]]:
 def doc_type_of(text: str) -> tuple[str, str] | None:
     """(type, rest) when a line is a document type, alone or followed by an id."""
     t = clean_space(text)
+    if not rules().type_gate.match(t, timeout=0.05):  # opens with neither: nothing to try
+        return None
     for _, pub in rules().publishers:  # "Blue Cross Blue Shield of Somewhere Medical Policy"
         pm = pub.match(t, timeout=0.05)
         if pm and pm.end() < len(t):
@@ -434,8 +466,9 @@ def _types_and_running_headers(lines: list[Line], all_lines: list[Line]) -> _Fou
     found = _Found()
     for line in lines:
         dt = doc_type_of(line.text)
-        if dt and found.doc_type is None:
+        if dt:
             found.doc_type = dt[0]
+            break
     # a running header ("<type> <id>") and the title line under it, anywhere in the document:
     # text exports that start mid-document keep them only on later pages
     for k, line in enumerate(all_lines):
@@ -456,6 +489,8 @@ def _types_and_running_headers(lines: list[Line], all_lines: list[Line]) -> _Fou
 
 def _mcd_status(ctx: Context) -> str | None:
     r = rules()
+    if not r.mcd_line.search(ctx.raw.text, timeout=1.0):  # a line is a stretch of the text
+        return None
     for line in ctx.raw.lines:
         if r.mcd_line.search(line.text, timeout=0.05):
             for pat in r.mcd_phrases:
@@ -467,10 +502,15 @@ def _mcd_status(ctx: Context) -> str | None:
 
 def _publisher(header: list[Line], ctx: Context) -> str | None:
     pubs = rules().publishers
+    any_publisher = rules().any_publisher
     for line in header:
+        if not any_publisher.search(line.text, timeout=0.05):
+            continue
         for name, pat in pubs:
             if pat.search(line.text, timeout=0.05):
                 return name
+    if not any_publisher.search(ctx.raw.text, timeout=1.0):
+        return None
     counts: Counter[str] = Counter()
     for name, pat in pubs:
         counts[name] = len(pat.findall(ctx.raw.text, timeout=1.0))
