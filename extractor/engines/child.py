@@ -9,6 +9,11 @@ Why a plain subprocess (`python -m extractor.engines.child`) rather than multipr
    spaCy), then says READY, so a document's time limit counts its own parsing only, not the
    seconds of start-up.
 
+4. After the warm-up the child freezes its heap and collects garbage less often (`tune_gc`):
+   parsing allocates millions of short-lived objects, and every full collection would walk
+   the code sets and vocabularies loaded at start. Measured on the 326-page PDF: 17% less
+   CPU time for 4% more peak memory.
+
 Wire format: each message is an 8-byte little-endian length followed by a pickle. The parent
 sends `(function, argument)`; the child answers `("ok", value)` or `("error", "Type: text")`.
 The child writes frames to a private copy of its stdout and points fd 1 at stderr, so a library
@@ -18,6 +23,7 @@ died), after finishing the call in hand, so an orphaned child never writes half 
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import pickle
@@ -179,6 +185,13 @@ class Child:
                 pass
 
 
+def tune_gc() -> None:
+    """Rule 4: what is loaded by now lives as long as the process, so later collections skip
+    it (freeze); and collect the young generation every 20,000 allocations, not 700."""
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
+
 def main(preload: list[str]) -> int:
     out = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)  # stray prints go to stderr, never into the frame stream
@@ -189,6 +202,7 @@ def main(preload: list[str]) -> int:
         loaded = importlib.import_module(module)
         if function:
             getattr(loaded, function)()
+    tune_gc()
     write_frame(out, READY)
     fd = sys.stdin.fileno()
     while True:
