@@ -572,7 +572,9 @@ def extract_references(ctx: Context) -> list[Reference]:
         for lines, category in entries:
             tm = _join(lines)
             raw = _NUM_LABEL.sub("", tm.text, count=1).strip()
-            if not _is_reference(raw):
+            # a numbered entry is one by its label; an unnumbered one must name a work
+            labelled = _label_number(lines[0].text) is not None and len(raw.split()) >= 2
+            if not labelled and not _is_reference(raw):
                 continue
             try:
                 fields = _parse_reference(raw)

@@ -265,9 +265,10 @@ References
 2.
 Baxley RT. Late widget results. Widget Rev. 2014; 9:1-5.
 4. Tamsin P. Widget outcomes at ten years. Widget Rev. 2019; 12:3-9.
+5. Widget Handlers Society. Manual of widget handling, chapter on storage.
 """
-    refs, _, _ = _run(text)
-    assert [r.authors[0] for r in refs] == ["Quorn", "Baxley", "Tamsin"]
+    refs, _, _ = _run(text)  # a numbered entry counts without a year
+    assert [r.authors[0] for r in refs] == ["Quorn", "Baxley", "Tamsin", "Widget Handlers Society"]
     assert refs[0].raw.endswith("Canberra: Widget Office; 2011.")
 
 
