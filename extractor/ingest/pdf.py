@@ -17,7 +17,8 @@ Guards, in the order a file meets them (each failure has its own code, docs/erro
      (E_PDF_CORRUPT). Owner-password PDFs (copying disallowed, as every real IMR letter is)
      open with the empty user password and are read like any other;
   3. the page count: none (E_EMPTY), over the page limit (E_TOO_LARGE), before any page is
-     parsed;
+     parsed (the count the page tree declares is checked even before the page objects are
+     built: 20,000 pages take 15 s to build, their declared count under one);
   4. the text layer: none on any page means a scan (E_PDF_NO_TEXT: OCR it first; we do not
      guess); some pages without text are listed in an issue (I_PAGES_WITHOUT_TEXT); glyphs
      without a Unicode mapping come out as `(cid:N)`: an issue when some are, E_PDF_NO_TEXT
@@ -239,7 +240,14 @@ def read_pdf(
     check_inflation(data)
     check_reference_loops(data)
     pdf = _open(data)
-    with pdf:
+    try:
+        declared = _declared_pages(pdf)
+        if max_pages is not None and declared is not None and declared > max_pages:
+            raise errors.ExtractorError(
+                errors.E_TOO_LARGE,
+                f"{declared} pages, over the limit of {max_pages} "
+                "(use --max-pages or EXTRACTOR_MAX_PAGES to raise it)",
+            )
         try:
             encrypted = getattr(pdf.doc, "decipher", None) is not None
             n_pages = len(pdf.pages)
@@ -301,9 +309,31 @@ def read_pdf(
                 Page(number, page_start, offset, float(page.height), float(page.width))
             )
             page.close()  # drop the page's parsed objects: flat memory on long PDFs
+    finally:
+        _close(pdf)
     raw = RawDocument("".join(parts), "pdf", pages, lines, sha256, path, None, [])
     raw.issues = text_layer_issues(raw)
     return raw
+
+
+def _close(pdf: Any) -> None:
+    """pdfplumber's close() builds every page object first (to close each): skip it when the
+    pages were never built, as when a huge document is refused from its declared count."""
+    if hasattr(pdf, "_pages"):
+        try:
+            pdf.close()
+        except Exception:
+            pass  # nothing left to release that the garbage collector will not
+
+
+def _declared_pages(pdf: Any) -> int | None:
+    """The page count the page tree's root declares (/Count): read in a fraction of the time
+    it takes to build every page object, so a huge document is refused before that."""
+    try:
+        count = resolve1(resolve1(pdf.doc.catalog["Pages"])["Count"])
+        return count if isinstance(count, int) and count >= 0 else None
+    except Exception:
+        return None  # a broken tree: the full page count below reports it
 
 
 def _page_lines(page: Any, number: int) -> list[dict[str, Any]]:
