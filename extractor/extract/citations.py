@@ -23,7 +23,9 @@ Reference lists
      where the previous line ends an entry (full stop, closing digit or bracket) and the line
      opens with an author ("Surname AB," "Surname, A.", "Society Name." not followed by a year).
      An opening prose paragraph ("The above policy is based on ...", "On <date>, we searched
-     ...": a function word first and mostly lower-case words) is an introduction, not an entry.
+     ...": a function word first and mostly lower-case words) is an introduction, not an entry,
+     and an unnumbered paragraph counts only if it names a work (a year, URL or identifier); a
+     numbered entry counts by its label.
   5. Fields: DOI, PMID and URL by pattern (a URL broken at a line end after "/", "?", "=" or "-"
      is rejoined); authors from the leading Vancouver list ("Smith AB, Jones C, et al.") or APA
      list ("Smith, A. B., & Jones, C.") or else the leading organisation name; year, journal,
