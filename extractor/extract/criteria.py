@@ -531,7 +531,9 @@ class _UnitBuilder:
             self.units[-1].form = "title"
             return
         last = self.units[-1] if self.units else None
-        if cur is None and last is not None and last.form == "title" and text[:1].islower():
+        if cur is None and last is not None and last.form == "title" and (
+            text[:1].islower() or text[:1] in "(["
+        ):
             # the "title" was a short first line of a sentence that runs on in lower case
             self.units.pop()
             last.kind, last.form = "para", ""
@@ -592,11 +594,12 @@ class _UnitBuilder:
     def _title(self, cur: Unit | None, line: Line, text: str) -> bool:
         """A short capitalised line at the margin, after a finished sentence, without final
         punctuation: a subheading the segmenter did not know."""
-        if cur is None or not _heading_like(line) or _TERMINATOR.search(text):
+        before = cur if cur is not None else (self.units[-1] if self.units else None)
+        if before is None or not _heading_like(line) or _TERMINATOR.search(text):
             return False
-        if len(text.split()) > 6 or text.endswith(("-", "(")):
+        if len(text.split()) > 6 or text.endswith(("-", "(")) or not self._short(line):
             return False
-        if not cur.last_text.endswith((".", "!", "?")) and cur.kind != "heading":
+        if not before.last_text.endswith((".", "!", "?")) and before.kind != "heading":
             return False
         margin = self.margin_x0
         if line.x0 is not None and margin is not None and line.x0 > margin + DEDENT_TOL:
