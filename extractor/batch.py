@@ -427,9 +427,12 @@ def iter_parse(
     n = default_workers() if workers is None else workers
     runner = make_engine(engine, n, hard_limit(timeout), scheduler)
     cwd = os.getcwd()
-    tasks = (Task(str(p), opts, cwd=cwd) for p in paths)
-    for task, outcome in runner.map(work, tasks):
-        yield to_result(task, outcome)
+    outcomes = runner.map(work, (Task(str(p), opts, cwd=cwd) for p in paths))
+    try:
+        for task, outcome in outcomes:
+            yield to_result(task, outcome)
+    finally:
+        outcomes.close()  # the caller stopped early (or finished): stop the workers now
 
 
 def default_workers() -> int:
@@ -642,7 +645,7 @@ def run_batch(cfg: BatchConfig, display: Display | None = None) -> Summary:
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
-        outcomes.close()  # type: ignore[attr-defined]  # stops the workers, even on Ctrl-C
+        outcomes.close()  # stops the workers, even on Ctrl-C
         summary.seconds = time.perf_counter() - t0
         display.close()
         if sink is not None:

@@ -15,7 +15,7 @@ died, or the function raised.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -28,10 +28,12 @@ class Failure:
     message: str
 
 
+# (item, fn(item) or Failure) pairs; a generator, so that closing it stops the workers
+Outcomes = Generator[tuple[Any, Any], None, None]
+
+
 class Engine(Protocol):
-    def map(
-        self, fn: Callable[[Any], Any], items: Iterable[Any]
-    ) -> Iterator[tuple[Any, Any]]:
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Outcomes:
         """Yield (item, fn(item) or Failure) in completion order, keeping few items in flight."""
         ...
 

@@ -17,10 +17,10 @@ output folder must be on storage every worker sees under the same path (a shared
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from extractor.engines import Failure
+from extractor.engines import Failure, Outcomes
 from extractor.engines.child import Child, ChildDied
 
 _local = threading.local()
@@ -68,7 +68,7 @@ class DaskEngine:
         )
         return Client(cluster), cluster
 
-    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Outcomes:
         from dask.distributed import as_completed
 
         client, cluster = self._client()

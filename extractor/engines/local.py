@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import selectors
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from extractor.engines import Failure
+from extractor.engines import Failure, Outcomes
 from extractor.engines.child import PRELOAD, READY, Child, ChildDied
 
 _END = object()
@@ -28,7 +28,7 @@ _END = object()
 class InlineEngine:
     """workers=0: run in this process, in order (no isolation, no hard time limit)."""
 
-    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Outcomes:
         for item in items:
             try:
                 yield item, fn(item)
@@ -51,7 +51,7 @@ class LocalEngine:
         self.max_calls = max_calls
         self.preload = preload
 
-    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Outcomes:
         source = iter(items)
         sel = selectors.DefaultSelector()
         children: list[Child] = []
