@@ -115,7 +115,7 @@ _ANY_YEAR = regex.compile(r"(?<![\d/.\-])(" + YEAR + r")(?![\d/\-])")
 _MON = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Spring|Summer|Fall|Winter)[a-z]*"
 _JOURNAL_END = regex.compile(  # the full stop ending a journal name, and what follows it
     rf"\.\s*(?:{_MON}\.?\s+)?(?:\d{{1,2}},?\s+)?"
-    rf"(?P<year>(?:19|20)\d\d)[a-z]?(?:\s+{_MON}(?:[/\-]{_MON})?(?:\s+\d{{1,2}})?)?"
+    rf"(?P<year>(?:19|20)\d\d[a-z]?)(?:\s+{_MON}(?:[/\-]{_MON})?(?:\s+\d{{1,2}})?)?"
     r"\s*[;:.,]\s*(?P<volume>\d+[A-Za-z]?(?:\s*Suppl\s*\d*)?)?\s*(?:\((?P<issue>[^)]{1,20})\))?"
     r"\s*(?::\s*(?P<pages>[A-Za-z]*\d[\w\-–.]*?))?(?=[.;,\s]|$)"
 )
@@ -1002,7 +1002,8 @@ def _link(cites: list[tuple[_Found, int]], references: list[Reference]) -> dict[
         suffix = c.year[4:]
         pick = exact[0]
         if suffix and len(exact) > 1:
-            pick = exact[min(ord(suffix) - ord("a"), len(exact) - 1)]
+            same = [k for k in exact if k.year == c.year]  # the list may carry "2009a" too
+            pick = same[0] if same else exact[min(ord(suffix) - ord("a"), len(exact) - 1)]
         out[pos] = pick.index
     return out
 

@@ -210,6 +210,7 @@ def test_references_anthem_style_counted_grouped_and_linked() -> None:
         "Baxley", "Ollander", "Ollander", "Quorn", "U.S. Food and Drug Administration"
     ]
     assert refs[0].year == "2014" and refs[0].journal == "J Widget Med"
+    assert (refs[1].year, refs[2].year) == ("2009a", "2009b")
     assert (refs[0].volume, refs[0].pages) == ("12", "101-110")
     assert refs[3].doi == "10.1234/aws.2011.55"
     assert refs[4].url == "https://www.example.org/widgets/summary.pdf"
