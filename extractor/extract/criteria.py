@@ -1033,17 +1033,8 @@ def _connector_op(words: list[str]) -> str | None:
     return None
 
 
-@dataclass(slots=True)
-class _Built:
-    text: str
-    span: tuple[int, int]
-    page: int
-    connector: str | None
-
-
 def _decide_op(
-    ctx: Context, lead: str, children: list[_Node], conns: list[str], where: tuple[int, int],
-    negative_root: bool,
+    ctx: Context, lead: str, conns: list[str], where: tuple[int, int], negative_root: bool,
 ) -> tuple[str, int | None]:
     """The operator of a list (heuristic 5)."""
     named = lead_in_op(lead)
@@ -1089,7 +1080,7 @@ class _Emitter:
         if children:
             conns = self._conns(b.root, nxt)
             negative = b.status != "medically_necessary"
-            op, minimum = _decide_op(self.ctx, text, b.root.children, conns, span, negative)
+            op, minimum = _decide_op(self.ctx, text, conns, span, negative)
             root.op, root.min, root.children = op, minimum, children  # type: ignore[assignment]
             end = max(end, _last_end(children))
         return CriteriaBlock(
@@ -1130,7 +1121,7 @@ class _Emitter:
         out = CriteriaNode(label=n.label, text=text, span=span, page=n.unit.first.page)
         if kids:
             conns = self._conns(n, nxt)
-            op, minimum = _decide_op(self.ctx, text, n.children, conns, span, False)
+            op, minimum = _decide_op(self.ctx, text, conns, span, False)
             out.op, out.min, out.children = op, minimum, kids  # type: ignore[assignment]
         return out
 
