@@ -98,6 +98,9 @@ _CONNECTOR_TAIL = regex.compile(
 _SEPARATOR_TAIL = regex.compile(r"\s*[;,]\s*$")
 # white space, private-use glyphs (a font's bullets and spaces) and zero-width characters
 _EDGE = regex.compile(r"^[\s\u200b-\u200d\ufeff]+|[\s\p{Co}\u200b-\u200d\ufeff]+$")
+# a lead-in that sets conditions ("... not medically necessary when:") rather than naming
+# services: its items are conditions, read by their connectors
+_CONDITIONAL = regex.compile(r"\b(?:when|if|unless|where)\b[^.;]{0,80}:?\s*$", regex.I)
 # a paragraph that restates the status of the list just above it
 _RESTATEMENT = regex.compile(r"^(?:these|such|all\s+of\s+the\s+above|the\s+above)\b", regex.I)
 _QUOTED = regex.compile(r"[“\"][^”\"]{0,600}[”\"]")
@@ -1050,7 +1053,7 @@ def _decide_op(
     if words and by_conn is None:
         ctx.issue("I_CRITERIA_MIXED_CONNECTORS",
                   f"connectors {sorted(set(words))} mix in one list", where)
-    if negative_root:
+    if negative_root and not _CONDITIONAL.search(lead):
         return ("any", None)  # separately named exclusions each carry the status
     if by_conn is not None:
         return (by_conn, None)

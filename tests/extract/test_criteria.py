@@ -168,6 +168,16 @@ def test_criteria_operator_from_lead_in_and_connectors(
         assert not {c for c in codes if c.startswith("I_CRITERIA")}
 
 
+def test_criteria_negative_conditions_follow_connectors() -> None:
+    text = (
+        "Clinical Indications\n\nNot Medically Necessary:\n\n"
+        "Gizmo therapy is considered not medically necessary when:\n"
+        "A. The made-up score is below five; and\nB. No made-up symptom is present.\n"
+    )
+    blocks, _ = _run(text)
+    assert blocks[0].logic.op == "all"
+
+
 def test_criteria_mixed_connectors_recorded() -> None:
     text = (
         "Clinical Indications\n\nGizmo use is considered medically necessary for:\n"
