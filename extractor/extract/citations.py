@@ -890,6 +890,8 @@ def _narrative(
     def found(authors: list[str], start: int, strong: bool = True) -> list[_Found]:
         return [_Found(authors, y, lo + start, end, strong) for y in years]
 
+    # in order: "(ACOG) (2009)", surnames, an organisation name, "the Smith study", and last
+    # the organisation the sentence names first
     if a := pats["acronym"].search(before, timeout=T):
         acr = a.group("acr")
         if acr in acronyms or acr in r.acronyms:
@@ -907,6 +909,8 @@ def _narrative(
             names = names[1:]
         names = [n for n in names if _is_surname(n)]
         if names:
+            # "et al.", "and colleagues" or two names make it a citation; a lone capitalised
+            # word may be an organisation's last word ("... Heart Association (2019)")
             strong = bool(p.group("coll")) or len(names) > 1
             if strong:
                 return found(names, name_start)
