@@ -582,6 +582,9 @@ def extract_references(ctx: Context) -> list[Reference]:
                 fields = _parse_reference(raw)
             except TimeoutError:  # a pathological entry keeps its text, not its fields
                 fields = {}
+            year = fields.get("year")
+            if isinstance(year, str) and len(year) > 4:  # "2009a": year and suffix apart
+                fields["year"], fields["year_suffix"] = year[:4], year[4:]
             out.append(
                 Reference(
                     raw=raw, category=category, span=(lines[0].start, lines[-1].end),
@@ -1132,7 +1135,8 @@ def extract_citations(ctx: Context, references: list[Reference]) -> list[Citatio
         text = tm.text
         out.append(
             Citation(
-                authors=c.authors, year=c.year, text=" ".join(text[c.start:c.end].split()),
+                authors=c.authors, year=c.year[:4], year_suffix=c.year[4:] or None,
+                text=" ".join(text[c.start:c.end].split()),
                 span=tm.source_span(c.start, c.end), page=tm.page(c.start), section=node.id,
                 sentence=text[sent[0]:sent[1]] if sent else None, reference=links.get(pos),
             )

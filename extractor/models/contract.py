@@ -116,7 +116,8 @@ class CodeTable(Model):
 
 class Citation(Model):
     authors: list[str]
-    year: str
+    year: str = Field(description="the four-digit year")
+    year_suffix: str | None = Field(None, description='"a" in "2009a": which of an author\'s works')
     text: str
     span: Span
     page: int | None = None
@@ -129,6 +130,7 @@ class Reference(Model):
     raw: str
     authors: list[str] = Field(default_factory=list)
     year: str | None = None
+    year_suffix: str | None = None
     title: str | None = None
     journal: str | None = None
     volume: str | None = None

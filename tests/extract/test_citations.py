@@ -32,7 +32,8 @@ def _run(text: str) -> tuple[list[Reference], list[Citation], Context]:
 
 
 def _pairs(cites: list[Citation]) -> list[tuple[str, str]]:
-    return [(c.authors[0], c.year) for c in cites]
+    """(first author, year as written: "2009a" is year "2009" with suffix "a")."""
+    return [(c.authors[0], c.year + (c.year_suffix or "")) for c in cites]
 
 
 def _discussion(body: str) -> str:
@@ -216,13 +217,14 @@ def test_references_anthem_style_counted_grouped_and_linked() -> None:
         "Baxley", "Ollander", "Ollander", "Quorn", "U.S. Food and Drug Administration"
     ]
     assert refs[0].year == "2014" and refs[0].journal == "J Widget Med"
-    assert (refs[1].year, refs[2].year) == ("2009a", "2009b")
+    assert (refs[1].year, refs[2].year) == ("2009", "2009")
+    assert (refs[1].year_suffix, refs[2].year_suffix) == ("a", "b")
     assert (refs[0].volume, refs[0].pages) == ("12", "101-110")
     assert refs[3].doi == "10.1234/aws.2011.55"
     assert refs[4].url == "https://www.example.org/widgets/summary.pdf"
     for r in refs:
         assert ctx.raw.text[r.span[0]:r.span[1]].lstrip("0123456789. ").startswith(r.raw[:20])
-    linked = {(c.authors[0], c.year): c.reference for c in cites}
+    linked = {(c.authors[0], c.year + (c.year_suffix or "")): c.reference for c in cites}
     assert linked == {("Quorn", "2011"): 3, ("Baxley", "2014"): 0, ("Ollander", "2009a"): 1,
                       ("Ollander", "2009b"): 2, ("FDA", "2020"): 4}
 
