@@ -229,7 +229,7 @@ def find_status(text: str) -> str | None:
 
 def heading_status(text: str) -> str | None:
     """The status a short heading line names on its own ("Not Medically Necessary:")."""
-    if len(text.split()) > 9:
+    if len(text.split()) > 9 or len(text) > 200:  # (length: _TRAILING is slow on long runs)
         return None
     first = next((ch for ch in text if ch.isalpha()), "")
     if not first.isupper():
@@ -348,7 +348,7 @@ def _heading_kind(e: _Entry) -> str | None:
         return None
     rules = _rules()
     lex = lexicon("guideline")
-    key = _TRAILING.sub("", fold(_NUMBERING.sub("", text)))
+    key = _TRAILING.sub("", fold(_NUMBERING.sub("", text[:200])))  # bounded: slow on long runs
     if key in rules.skip_headings:
         e.heading = True
         return "skip"
