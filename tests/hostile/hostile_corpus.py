@@ -112,6 +112,11 @@ def text_cases() -> dict[str, bytes]:
         "code_tokens.txt": _code_tokens(100_000).encode(),
         "all_headings.txt": _all_headings(2_000).encode(),
         "imr_letter.txt": LETTER.encode(),
+        # long runs of one character inside lines: patterns quadratic in a run would crawl
+        "wide_spaces.txt": GUIDELINE.replace(" ", " " * 3000).encode(),
+        "dash_rule_heading.txt": GUIDELINE.replace("Description", "Description " + "-" * 20_000
+                                                   + " x").encode(),
+        "dotted_leaders.txt": GUIDELINE.replace("Coding", "Coding " + ". " * 10_000 + "x").encode(),
         # 16-bit little numbers (audio, bitmaps): zero high bytes like UTF-16, but not text
         "utf16_lookalike.txt": bytes(b for i in range(20000) for b in ((i * 37) % 251, 0)),
         "rich_text.txt": b"{\\rtf1\\ansi " + GUIDELINE.encode() + b"}",
@@ -167,6 +172,9 @@ EXPECT: dict[str, Case] = {
         Case("code_tokens.txt", None),
         Case("all_headings.txt", None),
         Case("imr_letter.txt", None),
+        Case("wide_spaces.txt", None),
+        Case("dash_rule_heading.txt", None),
+        Case("dotted_leaders.txt", None),
         Case("utf16_lookalike.txt", "E_UNSUPPORTED"),
         Case("rich_text.txt", "E_UNSUPPORTED"),
         Case("truncated.pdf", "E_PDF_CORRUPT"),
