@@ -80,6 +80,7 @@ _TOPIC = regex.compile(r"\p{Lu}[^:]*:")
 _PROSE_TAIL = regex.compile(r"(?:and|or|through|to|thru)\b")
 _DATE_COLUMN = regex.compile(r"\bdate\b", regex.I)
 _DATE = regex.compile(r"(?<![\w/])\d{1,2}/\d{1,2}/\d{2,4}(?![\w/])")
+_INVESTIGATIONAL = regex.compile(r"\b(?:experimental|investigational)\b", regex.I)
 _EXPLICIT = regex.compile(r"(?:other )?(?:CPT|HCPCS|ICD|PLA)\b", regex.I)
 # "G30. 0" (a stray space after the dot) reads as G30.0
 _SPLIT_DOT = regex.compile(r"(?<=\b[A-Z][0-9][0-9A-Z])\. (?=[0-9A-Z]{1,4}\b)")
@@ -96,12 +97,19 @@ class _Rules:
     filler: frozenset[str]
     columns: frozenset[str]
     groups: list[tuple[str, regex.Pattern[str], bool]]  # (id, pattern, whole line)
+    any_group: regex.Pattern[str]  # the groups' alternation: no match, no group (speed only)
     clauses: list[tuple[str, regex.Pattern[str]]]
     prefixes: list[tuple[str, regex.Pattern[str]]]  # "Other", "Covered", "Non-covered" ...
     notes: list[regex.Pattern[str]]
     skips: list[regex.Pattern[str]]
+    any_note: regex.Pattern[str]  # one pass for "any of them matches at the start"
+    any_skip: regex.Pattern[str]
     row: regex.Pattern[str]
     code: regex.Pattern[str]
+
+
+def _alternation(patterns: list[str]) -> regex.Pattern[str]:
+    return regex.compile("|".join(f"(?:{p})" for p in patterns), regex.I | regex.V1)
 
 
 @cache
@@ -142,10 +150,15 @@ def _rules() -> _Rules:
         filler=frozenset(data["header"]["filler"]),
         columns=frozenset(data["header"]["columns"]),
         groups=groups,
+        # a line that fullmatches a group also matches it from its start
+        any_group=_alternation([g["fullmatch" if "fullmatch" in g else "match"]
+                                for g in data["group"]]),
         clauses=rules.compile_all("codes.clause", data["clause"], key="match"),
         prefixes=rules.compile_all("codes.prefix", data["prefix"], key="match"),
         notes=[regex.compile(p, regex.I | regex.V1) for p in data["notes"]["match"]],
         skips=[regex.compile(p, regex.I | regex.V1) for p in data["skip"]["match"]],
+        any_note=_alternation(data["notes"]["match"]),
+        any_skip=_alternation(data["skip"]["match"]),
         row=row,
         code=regex.compile(
             rf"(?P<a>{bare})[*†‡]?(?:\s*[-–—]\s*[*†‡]?(?P<b>{bare})[*†‡]?"
@@ -172,7 +185,8 @@ def _guarded(default: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 def _norm(text: str) -> str:
-    text = _INVISIBLE.sub("", text).translate(_DASHES)
+    if not text.isascii():  # invisible characters and typographic dashes are not ASCII
+        text = _INVISIBLE.sub("", text).translate(_DASHES)
     return _SPACES.sub(" ", text).strip()
 
 
@@ -285,8 +299,7 @@ def read_header(text: str) -> Header | None:
     """A system header ("CPT", "ICD-10 Diagnosis", "CPT codes covered if ...:") or None."""
     r = _rules()
     body = _MARKS.sub("", text).rstrip(":").strip()
-    words = _words(body)
-    if words and all(w in r.columns for w in words) and _CODE_WORD.search(body):
+    if _only_columns(body, r.columns) and _CODE_WORD.search(body):
         return Header((), None, False)
     m = r.header.match(body, timeout=_TIMEOUT)
     if not m:
@@ -307,6 +320,19 @@ def read_header(text: str) -> Header | None:
         group = next((gid for gid, pat in r.prefixes if pat.fullmatch(pre, timeout=_TIMEOUT)),
                      None) or None
     return Header(systems, group, bool(pre))
+
+
+def _only_columns(text: str, columns: frozenset[str]) -> bool:
+    """Are the header words of `text` (see `_words`) some, all column words? Stops at the
+    first other word: most lines are prose."""
+    seen = False
+    for w in text.lower().replace("/", " / ").split():
+        w = w.strip("().,;")
+        if w:
+            if w not in columns:
+                return False
+            seen = True
+    return seen
 
 
 def _words(text: str) -> list[str]:
@@ -346,7 +372,7 @@ def read_labelled_list(text: str) -> tuple[tuple[str, ...], str] | None:
 def read_group(text: str) -> str | None:
     """The coverage group a line names, or None."""
     body = text.rstrip(":").strip()
-    if len(body.split()) > 25:
+    if len(body.split()) > 25 or not _rules().any_group.match(body, timeout=_TIMEOUT):
         return None
     for gid, pat, whole in _rules().groups:
         m = pat.fullmatch(body, timeout=_TIMEOUT) if whole else pat.match(body, timeout=_TIMEOUT)
@@ -372,12 +398,12 @@ def read_row(text: str) -> Row | None:
 
 @_guarded(False)
 def is_note(text: str) -> bool:
-    return any(p.match(text, timeout=_TIMEOUT) for p in _rules().notes)
+    return _rules().any_note.match(text, timeout=_TIMEOUT) is not None
 
 
 @_guarded(False)
 def is_skipped(text: str) -> bool:
-    return any(p.match(text, timeout=_TIMEOUT) for p in _rules().skips)
+    return _rules().any_skip.match(text, timeout=_TIMEOUT) is not None
 
 
 _SMALL_WORDS = frozenset({"a", "an", "and", "or", "of", "the", "to", "in", "for", "with", "by",
@@ -579,10 +605,10 @@ def _codes_heading(heading: str | None) -> bool:
 
 def _mentions_investigational(ctx: Context) -> bool:
     """Does the document call services experimental or investigational (outside citations)?"""
-    pat = regex.compile(r"\b(?:experimental|investigational)\b", regex.I)
-    return any(
-        pat.search(ln.text) for s in ctx.sections if s.kind not in SKIP_KINDS for ln in s.lines
-    )
+    # one search over the lines joined: the words cannot span the line break
+    return _INVESTIGATIONAL.search(
+        "\n".join(ln.text for s in ctx.sections if s.kind not in SKIP_KINDS for ln in s.lines)
+    ) is not None
 
 
 class _Reader:

@@ -36,6 +36,7 @@ Heuristics, in the order the code applies them (rules in rules/metadata.toml):
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
@@ -137,6 +138,11 @@ class _Rules:
     any_label: regex.Pattern[str]
     type_gate: regex.Pattern[str]
     any_publisher: regex.Pattern[str]
+    # the same gates for many lines at once, read in the lines joined by newlines (multi-line
+    # mode); None where a rule's pattern could tell the joined text from a lone line
+    labels_joined: regex.Pattern[str] | None
+    types_joined: regex.Pattern[str] | None
+    publishers_joined: regex.Pattern[str] | None
     doc_types: list[tuple[str, regex.Pattern[str]]]
     ids: list[regex.Pattern[str]]
     stamp: regex.Pattern[str]
@@ -151,6 +157,39 @@ class _Rules:
 
 def _alternation(patterns: list[str]) -> str:
     return "(?:" + "|".join(f"(?:{p})" for p in patterns) + ")"
+
+
+# What makes a pattern read a line's edges differently inside text joined by newlines:
+# anchors to the whole string, negative lookarounds (a newline is white space and is there
+# where a lone line has nothing), inline flags (multi-line mode must stay on). Without them,
+# every match of a lone line is also a match at the same place in the joined text ("^"/"$"
+# hold at the newlines; "\b", "(?=\s|$)" and "(?<![\w#])" see a newline as they see an edge).
+_EDGE_SENSITIVE = regex.compile(r"\\[AZzG]|\(\?(?![:=]|<=)")
+
+
+def _joined_gate(sources: list[str], head: str, tail: str, flags: int) -> regex.Pattern[str] | None:
+    if any(_EDGE_SENSITIVE.search(src) for src in sources):
+        return None
+    return regex.compile(head + _alternation(sources) + tail, flags | regex.M)
+
+
+def _starts_by_line(pattern: regex.Pattern[str], texts: list[str]) -> list[list[int]] | None:
+    """Per text, the offsets where `pattern` (a joined gate) matches in the texts joined by
+    newlines: all the places where it matches each text alone, and perhaps a few more (a match
+    running on into the next line). None when the scan times out."""
+    firsts: list[int] = []
+    pos = 0
+    for text in texts:
+        firsts.append(pos)
+        pos += len(text) + 1
+    out: list[list[int]] = [[] for _ in texts]
+    try:
+        for m in pattern.finditer("\n".join(texts), overlapped=True, timeout=1.0):
+            k = bisect_right(firsts, m.start()) - 1
+            out[k].append(m.start() - firsts[k])
+    except TimeoutError:
+        return None
+    return out
 
 
 @cache
@@ -171,8 +210,13 @@ def rules() -> _Rules:
     return _Rules(
         labels=labels,
         any_label=regex.compile(label_head + _alternation(label_src) + label_tail, flags),
-        type_gate=regex.compile(_alternation(pub_src + type_src), flags),
+        # anchored: only ever matched at a line start (an unanchored search of the alternation
+        # would retry "[A-Z][a-z]+" at every letter of a long word run)
+        type_gate=regex.compile("^" + _alternation(pub_src + type_src), flags),
         any_publisher=regex.compile(_alternation(pub_src), flags),
+        labels_joined=_joined_gate(label_src, label_head, label_tail, flags),
+        types_joined=_joined_gate(pub_src + type_src, "^", "", flags),
+        publishers_joined=_joined_gate(pub_src, "", "", flags),
         doc_types=[(d["name"], regex.compile(d["pattern"], flags)) for d in data["doc_type"]],
         ids=[regex.compile(p) for p in data["ids"]["patterns"]],
         stamp=regex.compile(data["stamp"]["pattern"], flags),
@@ -200,13 +244,28 @@ class _Hit:
 
 def label_hits(text: str) -> list[_Hit]:
     """Non-overlapping labels on one line, earliest and then longest first."""
-    r = rules()
-    # every start where some label matches (overlapped: one start per position); no label
-    # can match anywhere else, so each label is tried only at these starts. Walking them in
-    # order and resuming after a label's match reproduces that label's own `finditer`.
-    starts = [m.start() for m in r.any_label.finditer(text, overlapped=True, timeout=0.1)]
+    return _hits_at(text, _label_starts_one(text))
+
+
+def _label_starts_one(text: str) -> list[int]:
+    # every start where some label matches (overlapped: one start per position)
+    return [m.start() for m in rules().any_label.finditer(text, overlapped=True, timeout=0.1)]
+
+
+def _label_starts(texts: list[str]) -> list[list[int]]:
+    """Per line, the offsets where a label may start: one scan of the lines joined."""
+    joined = rules().labels_joined
+    starts = _starts_by_line(joined, texts) if joined is not None else None
+    return starts if starts is not None else [_label_starts_one(t) for t in texts]
+
+
+def _hits_at(text: str, starts: list[int]) -> list[_Hit]:
+    """`label_hits` with the offsets where a label may start (any superset of those where
+    one does): no label can match anywhere else, so each label is tried only there; walking
+    them in order and resuming after a label's match reproduces that label's own `finditer`."""
     if not starts:
         return []
+    r = rules()
     found: list[tuple[int, int, _Label]] = []
     for lab in r.labels:
         resume = 0
@@ -264,7 +323,8 @@ def _value(field: str, text: str) -> str | None:
 def labelled(lines: list[Line], strict: bool = False) -> dict[str, tuple[int, int, str]]:
     """field -> (rank, line index, value) from the header lines. `strict` (pages after the
     first): only table-like lines count, a label opening its line with a short value."""
-    hits = [label_hits(line.text) for line in lines]
+    texts = [line.text for line in lines]
+    hits = [_hits_at(t, starts) for t, starts in zip(texts, _label_starts(texts), strict=True)]
     if strict:
         hits = [
             h if h and h[0].start == 0 and len(line.text) - h[0].end <= STRICT_VALUE else []
@@ -462,16 +522,26 @@ class _Found:
     running_title: str | None = None
 
 
+def _may_be_types(lines: list[Line]) -> list[bool]:
+    """Per line, may `doc_type_of` find a type (it opens with a publisher or a type)? One scan
+    of the lines joined; all True when that cannot be done."""
+    gate = rules().types_joined
+    starts = _starts_by_line(gate, [clean_space(ln.text) for ln in lines]) if gate else None
+    return [True] * len(lines) if starts is None else [0 in s for s in starts]
+
+
 def _types_and_running_headers(lines: list[Line], all_lines: list[Line]) -> _Found:
     found = _Found()
-    for line in lines:
-        dt = doc_type_of(line.text)
+    for line, may in zip(lines, _may_be_types(lines), strict=True):
+        dt = doc_type_of(line.text) if may else None
         if dt:
             found.doc_type = dt[0]
             break
     # a running header ("<type> <id>") and the title line under it, anywhere in the document:
     # text exports that start mid-document keep them only on later pages
-    for k, line in enumerate(all_lines):
+    for k, (line, may) in enumerate(zip(all_lines, _may_be_types(all_lines), strict=True)):
+        if not may:
+            continue
         dt = doc_type_of(line.text)
         if dt and dt[1]:
             found.doc_type = found.doc_type or dt[0]
@@ -503,8 +573,12 @@ def _mcd_status(ctx: Context) -> str | None:
 def _publisher(header: list[Line], ctx: Context) -> str | None:
     pubs = rules().publishers
     any_publisher = rules().any_publisher
-    for line in header:
-        if not any_publisher.search(line.text, timeout=0.05):
+    joined = rules().publishers_joined
+    starts = _starts_by_line(joined, [ln.text for ln in header]) if joined else None
+    for k, line in enumerate(header):
+        if starts is not None and not starts[k]:
+            continue  # no publisher starts on this line
+        if starts is None and not any_publisher.search(line.text, timeout=0.05):
             continue
         for name, pat in pubs:
             if pat.search(line.text, timeout=0.05):
