@@ -13,7 +13,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.hostile.pdfgen import bomb_pdf, make_pdf, reference_loop_pdf
+from tests.hostile.pdfgen import bomb_pdf, make_pdf, reference_loop_pdf, unmapped_glyphs_pdf
 
 GUIDELINE = """Clinical UM Guideline
 Subject: Widget Therapy for Chronic Knee Pain
@@ -140,6 +140,10 @@ def pdf_cases() -> dict[str, bytes]:
         "owner_password.pdf": make_pdf([PDF_LINES], owner_password="owner", permissions=-44,
                                        compress=True),
         "scanned.pdf": make_pdf([b"q 0.5 g 36 36 540 720 re f Q"] * 3),
+        "partly_scanned.pdf": make_pdf([PDF_LINES, b"q 0.5 g 36 36 540 720 re f Q", PDF_LINES]),
+        "unmapped_glyphs.pdf": unmapped_glyphs_pdf(["Description"], glyph_lines=20),
+        "some_unmapped_glyphs.pdf": unmapped_glyphs_pdf(PDF_LINES, glyph_lines=1,
+                                                        glyphs_per_line=3),
         "zero_pages.pdf": make_pdf([]),
         "two_thousand_pages.pdf": make_pdf([[f"Page {i} of a very long policy"]
                                             for i in range(1, 2001)]),
@@ -183,6 +187,9 @@ EXPECT: dict[str, Case] = {
         Case("user_password.pdf", "E_PDF_PASSWORD"),
         Case("owner_password.pdf", None),
         Case("scanned.pdf", "E_PDF_NO_TEXT"),
+        Case("partly_scanned.pdf", None, issue="I_PAGES_WITHOUT_TEXT"),
+        Case("unmapped_glyphs.pdf", "E_PDF_NO_TEXT"),
+        Case("some_unmapped_glyphs.pdf", None, issue="I_UNMAPPED_GLYPHS"),
         Case("zero_pages.pdf", "E_EMPTY"),
         Case("two_thousand_pages.pdf", "E_TOO_LARGE"),
         Case("bomb.pdf", "E_TOO_LARGE"),

@@ -195,6 +195,34 @@ def reference_loop_pdf() -> bytes:
     ])
 
 
+def unmapped_glyphs_pdf(lines: Sequence[str], glyph_lines: int, glyphs_per_line: int = 30) -> bytes:
+    """Text lines in Helvetica plus lines in a CID font with no Unicode mapping (no ToUnicode,
+    Identity-H encoding): a parser can only report the latter as `(cid:N)`."""
+    ops = [b"BT /F1 11 Tf 14 TL 72 740 Td"]
+    ops += [b"(" + _escape(line) + b") Tj T*" for line in lines]
+    ops.append(b"/F2 11 Tf")
+    for i in range(glyph_lines):
+        gids = b"".join(b"%04x" % (1 + (i * glyphs_per_line + k) % 200)
+                        for k in range(glyphs_per_line))
+        ops.append(b"<" + gids + b"> Tj T*")
+    ops.append(b"ET")
+    content = b"\n".join(ops)
+    return _assemble([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R /F2 6 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /Custom /Encoding /Identity-H "
+        b"/DescendantFonts [7 0 R] >>",
+        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Custom /CIDSystemInfo "
+        b"<< /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 8 0 R >>",
+        b"<< /Type /FontDescriptor /FontName /Custom /Flags 4 /FontBBox [0 0 1000 1000] "
+        b"/ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 >>",
+    ])
+
+
 def bomb_pdf(inflated_mb: int = 200) -> bytes:
     """One page whose content stream inflates from ~1/1000 of its size to `inflated_mb` MB."""
     comp = zlib.compressobj(9)
