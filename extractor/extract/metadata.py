@@ -38,6 +38,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -87,7 +88,8 @@ _ID_TOKEN = re.compile(r"^[A-Za-z0-9][\w.\-\u2010\u2011/]*\d[\w.\-\u2010\u2011/]
 _WORD_TOKEN = re.compile(r"^[A-Za-z]{1,12}$")
 _LETTER_RUN = re.compile(r"[A-Za-z]{3,}")
 _NUMBERED = re.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])[.)]\s")
-_PAGE_OF = re.compile(r"\bPage\s+\d+\s+of\s+(\d+)\b", re.I)
+# "Page 3 of 12" in any case (spelt out: an IGNORECASE scan of the whole text is slower)
+_PAGE_OF = re.compile(r"\b[Pp][Aa][Gg][Ee]\s+\d+\s+[Oo][Ff]\s+(\d+)\b")
 
 
 # --- dates -----------------------------------------------------------------------------
@@ -173,23 +175,55 @@ def _joined_gate(sources: list[str], head: str, tail: str, flags: int) -> regex.
     return regex.compile(head + _alternation(sources) + tail, flags | regex.M)
 
 
-def _starts_by_line(pattern: regex.Pattern[str], texts: list[str]) -> list[list[int]] | None:
-    """Per text, the offsets where `pattern` (a joined gate) matches in the texts joined by
-    newlines: all the places where it matches each text alone, and perhaps a few more (a match
-    running on into the next line). None when the scan times out."""
+def _line_starts(texts: list[str]) -> list[int]:
+    """Offsets of the texts in "\n".join(texts)."""
     firsts: list[int] = []
     pos = 0
     for text in texts:
         firsts.append(pos)
         pos += len(text) + 1
-    out: list[list[int]] = [[] for _ in texts]
+    return firsts
+
+
+def _touched_lines(gate: regex.Pattern[str], texts: list[str]) -> set[int] | None:
+    """The lines that a match of `gate` (a joined gate) in the joined lines starts in or runs
+    over, in one scan: every line where the gate matches alone is among them (the scan either
+    finds a match where that line's own match starts, or one that covers the place). None when
+    the scan times out."""
+    firsts = _line_starts(texts)
+    out: set[int] = set()
     try:
-        for m in pattern.finditer("\n".join(texts), overlapped=True, timeout=1.0):
-            k = bisect_right(firsts, m.start()) - 1
-            out[k].append(m.start() - firsts[k])
+        for m in gate.finditer("\n".join(texts), timeout=1.0):
+            first = bisect_right(firsts, m.start()) - 1
+            last = bisect_right(firsts, max(m.end() - 1, m.start())) - 1
+            out.update(range(first, last + 1))
     except TimeoutError:
         return None
     return out
+
+
+def _candidate_lines(gate: regex.Pattern[str] | None, texts: list[str]) -> Iterator[int]:
+    """Indices of the lines where `gate` (a joined gate) may match, in order and found
+    lazily (a caller that stops at the first real find scans no further): each search of the
+    joined lines starts at the line after the last candidate. Every line when there is no
+    gate or a search times out."""
+    if gate is None:
+        yield from range(len(texts))
+        return
+    firsts = _line_starts(texts)
+    joined = "\n".join(texts)
+    k = 0
+    while k < len(texts):
+        try:
+            m = gate.search(joined, firsts[k], timeout=1.0)
+        except TimeoutError:
+            yield from range(k, len(texts))
+            return
+        if m is None:
+            return
+        k = bisect_right(firsts, m.start()) - 1
+        yield k
+        k += 1
 
 
 @cache
@@ -253,10 +287,14 @@ def _label_starts_one(text: str) -> list[int]:
 
 
 def _label_starts(texts: list[str]) -> list[list[int]]:
-    """Per line, the offsets where a label may start: one scan of the lines joined."""
+    """Per line, the offsets where a label starts; a line that no match in the lines joined
+    touches has none (one scan instead of one per line)."""
     joined = rules().labels_joined
-    starts = _starts_by_line(joined, texts) if joined is not None else None
-    return starts if starts is not None else [_label_starts_one(t) for t in texts]
+    touched = _touched_lines(joined, texts) if joined is not None else None
+    return [
+        _label_starts_one(t) if touched is None or k in touched else []
+        for k, t in enumerate(texts)
+    ]
 
 
 def _hits_at(text: str, starts: list[int]) -> list[_Hit]:
@@ -522,26 +560,23 @@ class _Found:
     running_title: str | None = None
 
 
-def _may_be_types(lines: list[Line]) -> list[bool]:
-    """Per line, may `doc_type_of` find a type (it opens with a publisher or a type)? One scan
-    of the lines joined; all True when that cannot be done."""
-    gate = rules().types_joined
-    starts = _starts_by_line(gate, [clean_space(ln.text) for ln in lines]) if gate else None
-    return [True] * len(lines) if starts is None else [0 in s for s in starts]
+def _type_lines(lines: list[Line]) -> Iterator[int]:
+    """Indices of the lines that may be type lines (they open with a publisher or a type:
+    `doc_type_of` finds nothing elsewhere), in order."""
+    return _candidate_lines(rules().types_joined, [clean_space(ln.text) for ln in lines])
 
 
 def _types_and_running_headers(lines: list[Line], all_lines: list[Line]) -> _Found:
     found = _Found()
-    for line, may in zip(lines, _may_be_types(lines), strict=True):
-        dt = doc_type_of(line.text) if may else None
+    for k in _type_lines(lines):
+        dt = doc_type_of(lines[k].text)
         if dt:
             found.doc_type = dt[0]
             break
     # a running header ("<type> <id>") and the title line under it, anywhere in the document:
     # text exports that start mid-document keep them only on later pages
-    for k, (line, may) in enumerate(zip(all_lines, _may_be_types(all_lines), strict=True)):
-        if not may:
-            continue
+    for k in _type_lines(all_lines):
+        line = all_lines[k]
         dt = doc_type_of(line.text)
         if dt and dt[1]:
             found.doc_type = found.doc_type or dt[0]
@@ -574,11 +609,9 @@ def _publisher(header: list[Line], ctx: Context) -> str | None:
     pubs = rules().publishers
     any_publisher = rules().any_publisher
     joined = rules().publishers_joined
-    starts = _starts_by_line(joined, [ln.text for ln in header]) if joined else None
-    for k, line in enumerate(header):
-        if starts is not None and not starts[k]:
-            continue  # no publisher starts on this line
-        if starts is None and not any_publisher.search(line.text, timeout=0.05):
+    for k in _candidate_lines(joined, [ln.text for ln in header]):
+        line = header[k]
+        if joined is None and not any_publisher.search(line.text, timeout=0.05):
             continue
         for name, pat in pubs:
             if pat.search(line.text, timeout=0.05):

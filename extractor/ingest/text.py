@@ -17,6 +17,8 @@ new page.
 
 from __future__ import annotations
 
+import re
+
 from extractor import errors
 from extractor.document import Line, Page, RawDocument
 from extractor.models.contract import Issue
@@ -25,6 +27,8 @@ from extractor.models.contract import Issue
 _MAX_CONTROL_SHARE = 0.01
 _CONTROLS = {c for c in range(32) if c not in (9, 10, 12, 13)} | {127}
 _CONTROL_TO_SPACE = {c: " " for c in _CONTROLS}
+# the same set as one character class: counting and finding them is one scan in C
+_CONTROL = re.compile("[" + "".join(f"\\x{c:02x}" for c in sorted(_CONTROLS)) + "]")
 _BOMS = (
     (b"\xff\xfe\x00\x00", "utf-32-le"),
     (b"\x00\x00\xfe\xff", "utf-32-be"),
@@ -106,16 +110,18 @@ def _refuse_binary(text: str, issues: list[Issue]) -> str:
     sample = text[:65536]
     if not sample:
         return text
-    controls = sum(1 for ch in sample if ord(ch) in _CONTROLS)
+    controls = len(_CONTROL.findall(sample))
     if controls / len(sample) > _MAX_CONTROL_SHARE:
         raise errors.ExtractorError(
             errors.E_UNSUPPORTED,
             f"binary content ({controls} control characters in the first {len(sample)}): "
             "neither a PDF nor text",
         )
+    if _CONTROL.search(text) is None:
+        return text
     cleaned = text.translate(_CONTROL_TO_SPACE)
     if cleaned != text:
-        count = sum(1 for a, b in zip(text, cleaned, strict=True) if a != b)
+        count = len(_CONTROL.findall(text))  # each became a space: the characters that differ
         issues.append(
             Issue(code="I_CONTROL_CHARS",
                   message=f"{count} control characters (NUL, ESC, ...) replaced by spaces")
@@ -138,13 +144,11 @@ def split_lines(text: str) -> tuple[list[Page], list[Line]]:
         while True:
             ff = text.find("\f", seg_start, end)
             seg_end = end if ff < 0 else ff
-            s, e = seg_start, seg_end
-            while s < e and text[s].isspace():
-                s += 1
-            while e > s and text[e - 1].isspace():
-                e -= 1
-            if e > s:
-                lines.append(Line(s, e, text[s:e], page, len(lines), gap))
+            seg = text[seg_start:seg_end]
+            body = seg.strip()  # white space as `str.isspace` has it, at both ends
+            if body:
+                s = seg_start + len(seg) - len(seg.lstrip())
+                lines.append(Line(s, s + len(body), body, page, len(lines), gap))
                 gap = 0
             elif ff < 0:
                 gap += 1
