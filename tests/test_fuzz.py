@@ -8,6 +8,8 @@ damages them the way real files are damaged:
      or lost, CRLF or CR line ends, trailing spaces and tabs;
   3. noise: random characters (any Unicode but surrogates) inserted into lines, stray control
      characters, a line of junk.
+The same documents are also laid out as PDFs (headings larger and bold, furniture at the top
+and bottom of every page, compressed or not, owner-password encrypted or not).
 Every document must parse without an exception other than a coded refusal, and satisfy the
 invariants of tests/hostile/invariants.py: spans valid, kept + removed covers the input,
 schema-valid JSON; and the same bytes must give byte-identical JSON.
@@ -28,6 +30,7 @@ from extractor.ingest import ingest_bytes
 from extractor.output import to_json
 from extractor.pipeline import process
 from tests.hostile.invariants import check_all
+from tests.hostile.pdfgen import make_pdf
 
 EXAMPLES = int(os.environ.get("EXTRACTOR_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(
@@ -230,3 +233,35 @@ def test_fuzz_imr_like_documents(text: str, encoding: str) -> None:
 def test_fuzz_concatenated_documents(text: str) -> None:
     """Two letters or policies in one file (a scanner's batch): still one valid document."""
     _check(text.encode("utf-8", errors="replace"))
+
+
+@st.composite
+def pdf_document(draw: st.DrawFn) -> bytes:
+    """A guideline or letter laid out on pages, headings styled, furniture at page edges."""
+    lines = draw(st.one_of(guideline_lines(), imr_lines()))
+    headings = set(GUIDELINE_HEADINGS) | set(IMR_HEADINGS)
+    styled: list[str | tuple[str, float, bool]] = [
+        (ln, draw(st.sampled_from([12.0, 14.0])), True) if ln in headings else ln
+        for ln in lines if ln.strip()
+    ]
+    header = draw(st.sampled_from(FURNITURE))
+    footer = draw(st.sampled_from(FURNITURE))
+    per_page = draw(st.integers(8, 40))
+    chunks = [styled[i : i + per_page] for i in range(0, len(styled), per_page)] or [["x"]]
+    pages = [
+        [header.format(n=n, m=len(chunks)), *chunk, footer.format(n=n, m=len(chunks))]
+        for n, chunk in enumerate(chunks, start=1)
+    ]
+    return make_pdf(pages, compress=draw(st.booleans()),
+                    owner_password="owner" if draw(st.booleans()) else None, permissions=-44)
+
+
+@settings(FUZZ, max_examples=max(5, EXAMPLES // 2))
+@given(pdf_document())
+def test_fuzz_pdf_documents(data: bytes) -> None:
+    cache = os.environ.pop("EXTRACTOR_RAW_CACHE", None)  # generated PDFs must not fill it
+    try:
+        _check(data)
+    finally:
+        if cache is not None:
+            os.environ["EXTRACTOR_RAW_CACHE"] = cache

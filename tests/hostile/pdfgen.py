@@ -66,16 +66,24 @@ def _escape(text: str) -> bytes:
     return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
 
 
-def content_stream(lines: Sequence[str]) -> bytes:
+Styled = str | tuple[str, float, bool]  # a line, or (line, font size, bold)
+
+
+def content_stream(lines: Sequence[Styled]) -> bytes:
     ops = [b"BT /F1 11 Tf 14 TL 72 740 Td"]
     for line in lines:
-        ops.append(b"(" + _escape(line) + b") Tj T*")
+        if isinstance(line, tuple):
+            text, size, bold = line
+            ops.append(b"/%s %.1f Tf (" % (b"F3" if bold else b"F1", size) + _escape(text)
+                       + b") Tj T* /F1 11 Tf")
+        else:
+            ops.append(b"(" + _escape(line) + b") Tj T*")
     ops.append(b"ET")
     return b"\n".join(ops)
 
 
 def make_pdf(
-    pages: Sequence[Sequence[str] | bytes],
+    pages: Sequence[Sequence[Styled] | bytes],
     *,
     compress: bool = False,
     user_password: str | None = None,
@@ -113,6 +121,8 @@ def make_pdf(
     catalog = add(b"")  # filled in below, once the other numbers are known
     pages_obj = add(b"")
     font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    bold = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold "
+               b"/Encoding /WinAnsiEncoding >>")
     kids: list[int] = []
     for page in pages:
         data = page if isinstance(page, bytes) else content_stream(page)
@@ -121,7 +131,8 @@ def make_pdf(
         kids.append(
             add(
                 b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-                b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (pages_obj, contents, font)
+                b"/Resources << /Font << /F1 %d 0 R /F3 %d 0 R >> >> >>"
+                % (pages_obj, contents, font, bold)
             )
         )
     objects[pages_obj - 1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
