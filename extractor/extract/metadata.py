@@ -85,6 +85,7 @@ _DATE_PATTERNS = [
 ]
 _ONLY_DATE = re.compile(r"^\s*[\d/\-.,]+\s*$|^\s*[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}\s*$")
 _ID_TOKEN = re.compile(r"^[A-Za-z0-9][\w.\-\u2010\u2011/]*\d[\w.\-\u2010\u2011/]*$")
+_MAX_ID = 40  # longer tokens are not ids (and _ID_TOKEN is quadratic in a token's length)
 _WORD_TOKEN = re.compile(r"^[A-Za-z]{1,12}$")
 _LETTER_RUN = re.compile(r"[A-Za-z]{3,}")
 _NUMBERED = re.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])[.)]\s")
@@ -333,11 +334,11 @@ def _id_value(text: str) -> str | None:
     if not tokens:
         return None
     first = tokens[0].rstrip(".;:")
-    if _ID_TOKEN.match(first):
+    if len(first) <= _MAX_ID and _ID_TOKEN.match(first):
         return first
     if len(tokens) > 1 and _WORD_TOKEN.match(first):
         second = tokens[1].rstrip(".;:")
-        if _ID_TOKEN.match(second):
+        if len(second) <= _MAX_ID and _ID_TOKEN.match(second):
             return f"{first} {second}"
     return None
 
