@@ -116,6 +116,7 @@ def text_cases() -> dict[str, bytes]:
         "wide_spaces.txt": GUIDELINE.replace(" ", " " * 3000).encode(),
         "dash_rule_heading.txt": GUIDELINE.replace("Description", "Description " + "-" * 20_000
                                                    + " x").encode(),
+        "long_doc_number.txt": GUIDELINE.replace("CG-MED-999", "1" * 50_000 + "!").encode(),
         "dotted_leaders.txt": GUIDELINE.replace("Coding", "Coding " + ". " * 10_000 + "x").encode(),
         # 16-bit little numbers (audio, bitmaps): zero high bytes like UTF-16, but not text
         "utf16_lookalike.txt": bytes(b for i in range(20000) for b in ((i * 37) % 251, 0)),
@@ -179,6 +180,7 @@ EXPECT: dict[str, Case] = {
         Case("wide_spaces.txt", None),
         Case("dash_rule_heading.txt", None),
         Case("dotted_leaders.txt", None),
+        Case("long_doc_number.txt", None),
         Case("utf16_lookalike.txt", "E_UNSUPPORTED"),
         Case("rich_text.txt", "E_UNSUPPORTED"),
         Case("truncated.pdf", "E_PDF_CORRUPT"),
