@@ -1,9 +1,21 @@
-"""Small text helpers shared by the stages: folding for comparison, word tokens."""
+"""Small text helpers shared by the stages: folding for comparison, word tokens, and gates
+that read many lines in one scan.
+
+Joined gates (speed only, never a result): a stage that tries a set of patterns on every line
+of a document pays the regex module's per-call cost (a `timeout=` alone costs microseconds) on
+each line. Instead, the patterns' alternation is searched once in the lines joined by newlines,
+in multi-line mode; the lines it finds (a superset of those where a pattern matches the lone
+line) are then tried one by one as before. `joined_gate` refuses patterns that could read a
+line's edges differently inside the joined text."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
+from collections.abc import Iterator
+
+import regex
 
 _FOLD_MAP = {
     "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
@@ -37,3 +49,97 @@ def clean_space(text: str) -> str:
 def words(text: str) -> list[str]:
     """Folded word tokens (letters and digits)."""
     return WORD.findall(fold(text))
+
+
+# --- joined gates ---------------------------------------------------------------------------
+
+
+def alternation(patterns: list[str]) -> str:
+    """One non-capturing group matching where any of `patterns` matches."""
+    return "(?:" + "|".join(f"(?:{p})" for p in patterns) + ")"
+
+
+# What makes a pattern read a line's edges differently inside text joined by newlines:
+# anchors to the whole string, negative lookarounds (a newline is white space and is there
+# where a lone line has nothing), inline flags (multi-line mode must stay on). Without them,
+# every match of a lone line is also a match at the same place in the joined text ("^"/"$"
+# hold at the newlines; "\b", "(?=\s|$)" and "(?<![\w#])" see a newline as they see an edge).
+EDGE_SENSITIVE = regex.compile(r"\\[AZzG]|\(\?(?![:=]|<=)")
+
+
+def joined_gate(
+    sources: list[str], head: str = "", tail: str = "", flags: int = regex.I | regex.V1
+) -> regex.Pattern[str] | None:
+    """`head`, the alternation of `sources`, `tail`, for reading lines joined by newlines; None
+    when a source is edge-sensitive (then try each line alone)."""
+    if any(EDGE_SENSITIVE.search(src) for src in sources):
+        return None
+    return regex.compile(head + alternation(sources) + tail, flags | regex.M)
+
+
+def line_offsets(texts: list[str]) -> list[int]:
+    """Offsets of the texts in the texts joined by newlines."""
+    firsts: list[int] = []
+    pos = 0
+    for text in texts:
+        firsts.append(pos)
+        pos += len(text) + 1
+    return firsts
+
+
+def touched_lines(gate: regex.Pattern[str], texts: list[str]) -> set[int] | None:
+    """The lines that a match of `gate` (a joined gate) in the joined lines starts in or runs
+    over, in one scan: every line where the gate matches alone is among them (the scan either
+    finds a match where that line's own match starts, or one that covers the place). None when
+    the scan times out."""
+    firsts = line_offsets(texts)
+    out: set[int] = set()
+    try:
+        for m in gate.finditer("\n".join(texts), timeout=1.0):
+            first = bisect_right(firsts, m.start()) - 1
+            last = bisect_right(firsts, max(m.end() - 1, m.start())) - 1
+            out.update(range(first, last + 1))
+    except TimeoutError:
+        return None
+    return out
+
+
+def candidate_lines(gate: regex.Pattern[str] | None, texts: list[str]) -> Iterator[int]:
+    """Indices of the lines where `gate` (a joined gate) may match, in order and found
+    lazily (a caller that stops at the first real find scans no further): each search of the
+    joined lines starts at the line after the last candidate. Every line when there is no
+    gate or a search times out."""
+    if gate is None:
+        yield from range(len(texts))
+        return
+    firsts = line_offsets(texts)
+    joined = "\n".join(texts)
+    k = 0
+    while k < len(texts):
+        try:
+            m = gate.search(joined, firsts[k], timeout=1.0)
+        except TimeoutError:
+            yield from range(k, len(texts))
+            return
+        if m is None:
+            return
+        k = bisect_right(firsts, m.start()) - 1
+        yield k
+        k += 1
+
+
+def line_start_hits(gate: regex.Pattern[str], texts: list[str]) -> list[bool] | None:
+    """Per line, does `gate` (a joined gate anchored with "^") match at the line's start in
+    the joined lines? True wherever it matches the lone line from its start. One overlapped
+    scan (a match that runs on over the next line's start hides no line); None when it times
+    out."""
+    firsts = line_offsets(texts)
+    out = [False] * len(texts)
+    try:
+        for m in gate.finditer("\n".join(texts), overlapped=True, timeout=1.0):
+            k = bisect_right(firsts, m.start()) - 1
+            if firsts[k] == m.start():
+                out[k] = True
+    except TimeoutError:
+        return None
+    return out

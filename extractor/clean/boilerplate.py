@@ -28,7 +28,7 @@ from extractor.models.contract import Removed
 from extractor.rules import compile_all, load
 from extractor.segment.paragraphs import CODE_ROW, LIST_LABEL
 from extractor.textutil import WORD as _WORD
-from extractor.textutil import clean_space, fold, words
+from extractor.textutil import clean_space, fold, joined_gate, line_start_hits, words
 
 _DIGITS = re.compile(r"\d+")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]?$")
@@ -55,6 +55,10 @@ class _Rules:
     rep_share: float
     rep_pages: int
     edge: int
+    # the line rules' and anchors' alternations for one scan of all lines (textutil's joined
+    # gates): lines where they do not match from the start are not tried one by one
+    lines_joined: regex.Pattern[str] | None = None
+    anchors_joined: regex.Pattern[str] | None = None
 
 
 @cache
@@ -78,6 +82,8 @@ def _rules() -> _Rules:
         float(data["shingles"]["min_share"]),
         int(data["shingles"]["min_words"]), float(rep["min_share"]), int(rep["min_pages"]),
         int(rep["edge_lines"]),
+        lines_joined=joined_gate([p.pattern for _rid, p in lines], head="^"),
+        anchors_joined=joined_gate([p.pattern for _rid, p in anchors], head="^"),
     )
 
 
@@ -102,11 +108,12 @@ def _notice(toks: list[str], rules: _Rules) -> str | None:
     n = rules.n
     if len(toks) < n:
         return None
-    grams = [tuple(toks[i : i + n]) for i in range(len(toks) - n + 1)]
-    hits = Counter(rules.shingles[g] for g in grams if g in rules.shingles)
-    if not hits:
+    shingles = rules.shingles
+    grams = list(zip(*(toks[j:] for j in range(n))))  # the word n-grams, in order
+    found = [rid for g in grams if (rid := shingles.get(g)) is not None]
+    if not found:
         return None
-    rid, count = hits.most_common(1)[0]
+    rid, count = Counter(found).most_common(1)[0]
     return rid if count / len(grams) >= rules.min_share else None
 
 
@@ -155,6 +162,11 @@ def clean(
     rules = _rules()
     lines = raw.lines
     folded = [fold(line.text) for line in lines]  # once per line: NFKC is not cheap
+    # lines where a line rule or an anchor may match, from one scan each (None: try all)
+    may_rule = line_start_hits(rules.lines_joined, [clean_space(ln.text) for ln in lines]) \
+        if rules.lines_joined is not None else None
+    may_anchor = line_start_hits(rules.anchors_joined, folded) \
+        if rules.anchors_joined is not None else None
     toks = [_WORD.findall(f) for f in folded]
     repeated = _repeated(raw, rules, folded) if repetition else {}
     right = _right_margins(raw)
@@ -166,11 +178,12 @@ def clean(
     block_right = 0.0  # right edge of the notice paragraph being removed (PDF)
     for line in lines:
         i = line.index
-        rid = _line_rule(line.text, rules) or repeated.get(i)
+        rule = _line_rule(line.text, rules) if may_rule is None or may_rule[i] else None
+        rid = rule or repeated.get(i)
         if rid:
             reason[i] = rid  # furniture inside a notice does not end the notice
             continue
-        start = _anchor(folded[i], rules)
+        start = _anchor(folded[i], rules) if may_anchor is None or may_anchor[i] else None
         if start and not in_notice:
             in_notice, block_right = start, 0.0
         rid = in_notice or _notice(toks[i], rules)

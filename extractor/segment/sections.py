@@ -74,19 +74,43 @@ class SectionNode:
         return (first.start, last.end)
 
 
+_MEMO_MAX = 4096  # texts remembered per lexicon (a page or two of lines; then it starts over)
+
+
 @dataclass(frozen=True, slots=True)
 class Lexicon:
     headings: dict[str, str]  # folded heading -> kind
     patterns: list[tuple[regex.Pattern[str], str]]
     sub: frozenset[str]
+    # key and top of recent texts: cleaning and segmentation ask about each line several times
+    _keys: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _tops: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def key(self, text: str) -> str:
+        k = self._keys.get(text)
+        if k is None:
+            if len(self._keys) >= _MEMO_MAX:
+                self._keys.clear()
+            k = self._keys[text] = self._key(text)
+        return k
+
+    def _key(self, text: str) -> str:
         if len(text) > 200:  # no heading is this long: skip strips quadratic in long runs
             return fold(text)
         text = _LEADER.sub("", " ".join(text.split()))  # "Coding ........ 9" in a table of contents
         return _TRAILING.sub("", fold(_NUMBERING.sub("", text)))
 
     def top(self, text: str) -> str | None:
+        try:
+            return self._tops[text]
+        except KeyError:
+            pass
+        if len(self._tops) >= _MEMO_MAX:
+            self._tops.clear()
+        kind = self._tops[text] = self._top(text)
+        return kind
+
+    def _top(self, text: str) -> str | None:
         if len(text.split()) > MAX_HEADING_WORDS or text.endswith((".", ",", ";")):
             return None
         k = self.key(text)
