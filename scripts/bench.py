@@ -358,6 +358,14 @@ def main() -> int:
         print(f"\n[4] scaling on {len(pdfs)} PDFs: 1 worker {one['wall_s']:.0f} s, "
               f"2 workers {two['wall_s']:.0f} s: {speedup:.2f}x (target >= 1.9x); "
               f"worker RSS peak {two['worker_rss_peak_mb']:.0f} MB")
+        for run in (one, two):
+            busy = run["doc_seconds"] / (run["wall_s"] * run["workers"])
+            core = run["doc_cpu_seconds"] / run["doc_seconds"]
+            print(f"  {run['workers']} worker(s): busy {100 * busy:.0f}% of the run, each got "
+                  f"{100 * core:.0f}% of a core while busy, {run['doc_cpu_seconds']:.0f} CPU-s "
+                  "in all")
+        print("  (a worker that gets less than a full core is waiting for CPU taken by other "
+              "processes: the wall-time speedup is then bounded by the free cores)")
 
     if "rss" in only:
         longest = next(iter(SHARED.rglob(LONGEST)), None)
