@@ -222,7 +222,8 @@ def _rules() -> _Rules:
 
 
 def _head_key(text: str) -> str:
-    return fold(_HEAD_TAIL.sub("", _HEAD_NUMBER.sub("", text.strip())))
+    # white space folded and length bounded first: _HEAD_TAIL is quadratic in long runs
+    return fold(_HEAD_TAIL.sub("", _HEAD_NUMBER.sub("", " ".join(text.split())[:300])))
 
 
 def _is_list_heading(text: str) -> bool:
