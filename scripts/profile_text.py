@@ -9,8 +9,9 @@ The stages replay `extractor.pipeline.process` step by step (same calls, same or
 clock around each one; the figure per stage is the median over N runs of this process's CPU
 time, in milliseconds, so that other work on a busy machine skews it less than wall time
 would (it still slows caches). The last line is the whole `parse_text` call (median CPU and
-wall time) and the documents per second per core the CPU time implies. cProfile then runs `parse_text`
-N times per document and lists the functions with the most cumulative and own time.
+wall time) and the documents per second per core the CPU time implies. cProfile then runs
+`parse_text` N times per document and lists the functions with the most cumulative and own
+time.
 The machine's load average is printed first: figures taken on a busy machine run slower.
 """
 

@@ -109,7 +109,7 @@ def _notice(toks: list[str], rules: _Rules) -> str | None:
     if len(toks) < n:
         return None
     shingles = rules.shingles
-    grams = list(zip(*(toks[j:] for j in range(n))))  # the word n-grams, in order
+    grams = list(zip(*(toks[j:] for j in range(n)), strict=False))  # word n-grams, in order
     found = [rid for g in grams if (rid := shingles.get(g)) is not None]
     if not found:
         return None

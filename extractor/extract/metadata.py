@@ -36,7 +36,6 @@ Heuristics, in the order the code applies them (rules in rules/metadata.toml):
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,7 +48,13 @@ from extractor.document import Line
 from extractor.models.contract import GuidelineMetadata
 from extractor.rules import load
 from extractor.segment.sections import lexicon
-from extractor.textutil import clean_space
+from extractor.textutil import (
+    alternation,
+    candidate_lines,
+    clean_space,
+    joined_gate,
+    touched_lines,
+)
 
 HEADER_MAX = 200  # lines: LCDs put their "Document Information" table on page 3
 HEADER_PAGES = 3
@@ -158,75 +163,6 @@ class _Rules:
     prefix_types: dict[str, str]
 
 
-def _alternation(patterns: list[str]) -> str:
-    return "(?:" + "|".join(f"(?:{p})" for p in patterns) + ")"
-
-
-# What makes a pattern read a line's edges differently inside text joined by newlines:
-# anchors to the whole string, negative lookarounds (a newline is white space and is there
-# where a lone line has nothing), inline flags (multi-line mode must stay on). Without them,
-# every match of a lone line is also a match at the same place in the joined text ("^"/"$"
-# hold at the newlines; "\b", "(?=\s|$)" and "(?<![\w#])" see a newline as they see an edge).
-_EDGE_SENSITIVE = regex.compile(r"\\[AZzG]|\(\?(?![:=]|<=)")
-
-
-def _joined_gate(sources: list[str], head: str, tail: str, flags: int) -> regex.Pattern[str] | None:
-    if any(_EDGE_SENSITIVE.search(src) for src in sources):
-        return None
-    return regex.compile(head + _alternation(sources) + tail, flags | regex.M)
-
-
-def _line_starts(texts: list[str]) -> list[int]:
-    """Offsets of the texts in "\n".join(texts)."""
-    firsts: list[int] = []
-    pos = 0
-    for text in texts:
-        firsts.append(pos)
-        pos += len(text) + 1
-    return firsts
-
-
-def _touched_lines(gate: regex.Pattern[str], texts: list[str]) -> set[int] | None:
-    """The lines that a match of `gate` (a joined gate) in the joined lines starts in or runs
-    over, in one scan: every line where the gate matches alone is among them (the scan either
-    finds a match where that line's own match starts, or one that covers the place). None when
-    the scan times out."""
-    firsts = _line_starts(texts)
-    out: set[int] = set()
-    try:
-        for m in gate.finditer("\n".join(texts), timeout=1.0):
-            first = bisect_right(firsts, m.start()) - 1
-            last = bisect_right(firsts, max(m.end() - 1, m.start())) - 1
-            out.update(range(first, last + 1))
-    except TimeoutError:
-        return None
-    return out
-
-
-def _candidate_lines(gate: regex.Pattern[str] | None, texts: list[str]) -> Iterator[int]:
-    """Indices of the lines where `gate` (a joined gate) may match, in order and found
-    lazily (a caller that stops at the first real find scans no further): each search of the
-    joined lines starts at the line after the last candidate. Every line when there is no
-    gate or a search times out."""
-    if gate is None:
-        yield from range(len(texts))
-        return
-    firsts = _line_starts(texts)
-    joined = "\n".join(texts)
-    k = 0
-    while k < len(texts):
-        try:
-            m = gate.search(joined, firsts[k], timeout=1.0)
-        except TimeoutError:
-            yield from range(k, len(texts))
-            return
-        if m is None:
-            return
-        k = bisect_right(firsts, m.start()) - 1
-        yield k
-        k += 1
-
-
 @cache
 def rules() -> _Rules:
     data = load("metadata")
@@ -244,14 +180,14 @@ def rules() -> _Rules:
     type_src = [d["pattern"] for d in data["doc_type"]]
     return _Rules(
         labels=labels,
-        any_label=regex.compile(label_head + _alternation(label_src) + label_tail, flags),
+        any_label=regex.compile(label_head + alternation(label_src) + label_tail, flags),
         # anchored: only ever matched at a line start (an unanchored search of the alternation
         # would retry "[A-Z][a-z]+" at every letter of a long word run)
-        type_gate=regex.compile("^" + _alternation(pub_src + type_src), flags),
-        any_publisher=regex.compile(_alternation(pub_src), flags),
-        labels_joined=_joined_gate(label_src, label_head, label_tail, flags),
-        types_joined=_joined_gate(pub_src + type_src, "^", "", flags),
-        publishers_joined=_joined_gate(pub_src, "", "", flags),
+        type_gate=regex.compile("^" + alternation(pub_src + type_src), flags),
+        any_publisher=regex.compile(alternation(pub_src), flags),
+        labels_joined=joined_gate(label_src, label_head, label_tail, flags),
+        types_joined=joined_gate(pub_src + type_src, "^", "", flags),
+        publishers_joined=joined_gate(pub_src, "", "", flags),
         doc_types=[(d["name"], regex.compile(d["pattern"], flags)) for d in data["doc_type"]],
         ids=[regex.compile(p) for p in data["ids"]["patterns"]],
         stamp=regex.compile(data["stamp"]["pattern"], flags),
@@ -291,7 +227,7 @@ def _label_starts(texts: list[str]) -> list[list[int]]:
     """Per line, the offsets where a label starts; a line that no match in the lines joined
     touches has none (one scan instead of one per line)."""
     joined = rules().labels_joined
-    touched = _touched_lines(joined, texts) if joined is not None else None
+    touched = touched_lines(joined, texts) if joined is not None else None
     return [
         _label_starts_one(t) if touched is None or k in touched else []
         for k, t in enumerate(texts)
@@ -564,7 +500,7 @@ class _Found:
 def _type_lines(lines: list[Line]) -> Iterator[int]:
     """Indices of the lines that may be type lines (they open with a publisher or a type:
     `doc_type_of` finds nothing elsewhere), in order."""
-    return _candidate_lines(rules().types_joined, [clean_space(ln.text) for ln in lines])
+    return candidate_lines(rules().types_joined, [clean_space(ln.text) for ln in lines])
 
 
 def _types_and_running_headers(lines: list[Line], all_lines: list[Line]) -> _Found:
@@ -610,7 +546,7 @@ def _publisher(header: list[Line], ctx: Context) -> str | None:
     pubs = rules().publishers
     any_publisher = rules().any_publisher
     joined = rules().publishers_joined
-    for k in _candidate_lines(joined, [ln.text for ln in header]):
+    for k in candidate_lines(joined, [ln.text for ln in header]):
         line = header[k]
         if joined is None and not any_publisher.search(line.text, timeout=0.05):
             continue
