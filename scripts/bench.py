@@ -106,6 +106,14 @@ class RssSampler:
         self._stop.set()
         self._thread.join()
 
+    def timeline(self) -> list[float]:
+        """The largest worker RSS at the end of each tenth of the run (MB)."""
+        workers = [s[1] for s in self.samples if s[1] > 0]
+        if len(workers) < 10:
+            return workers
+        return [workers[min(len(workers) - 1, (i + 1) * len(workers) // 10 - 1)]
+                for i in range(10)]
+
     def tenths(self) -> tuple[float, float, float]:
         """(mean worker RSS over the second tenth of the run, over the last tenth, peak).
 
@@ -194,7 +202,7 @@ def bench_flat(n_docs: int, workers: int) -> dict[str, Any]:
             "docs_per_worker_s": summary.documents / work,
             "docs_per_worker_cpu_s": summary.documents / cpu if cpu else 0.0,
             "worker_rss_first_tenth_mb": first, "worker_rss_last_tenth_mb": last,
-            "worker_rss_peak_mb": peak,
+            "worker_rss_peak_mb": peak, "worker_rss_timeline_mb": rss.timeline(),
             "parent_rss_peak_mb": max((s[2] for s in rss.samples), default=0.0)}
 
 
@@ -323,6 +331,8 @@ def main() -> int:
         print(f"  worker RSS: {f['worker_rss_first_tenth_mb']:.0f} MB over the 2nd tenth, "
               f"{f['worker_rss_last_tenth_mb']:.0f} MB over the last tenth, peak "
               f"{f['worker_rss_peak_mb']:.0f} MB; parent peak {f['parent_rss_peak_mb']:.0f} MB")
+        print("  worker RSS at the end of each tenth of the run (MB): "
+              + " ".join(f"{x:.0f}" for x in f["worker_rss_timeline_mb"]))
 
     pdfs = corpus_pdfs(args.pdf_limit) if {"pdf", "scaling", "rss"} & only else []
     if ({"pdf", "scaling"} & only) and not pdfs:
