@@ -92,12 +92,18 @@ _SENTENCE_END = regex.compile(r"[.:!?][\"'”’)\]]?$")
 _TERMINATOR = regex.compile(r"[.;,:][\"'”’)\]]?$")
 _NUMBERING = regex.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])[.)]\s+")
 _TRAILING = regex.compile(r"[\s:.\-–]+$")
+# tails searched in reverse ((?r)): the same matches, but linear where a forward search is
+# quadratic in a long run of spaces inside an item
 _CONNECTOR_TAIL = regex.compile(
-    r"(?:[;,]\s*|\s+)(and/or|and|or|plus)\s*$|^(and/or|and|or|plus)\s*$", regex.I
+    r"(?r)(?:[;,]\s*|\s+)(and/or|and|or|plus)\s*$|^(and/or|and|or|plus)\s*$", regex.I
 )
-_SEPARATOR_TAIL = regex.compile(r"\s*[;,]\s*$")
+_SEPARATOR_TAIL = regex.compile(r"(?r)\s*[;,]\s*$")
 # white space, private-use glyphs (a font's bullets and spaces) and zero-width characters
 _EDGE = regex.compile(r"^[\s\u200b-\u200d\ufeff]+|[\s\p{Co}\u200b-\u200d\ufeff]+$")
+# the same two edges searched apart, the tail in reverse ((?r)): linear, where `_EDGE.sub` is
+# quadratic in a long run of spaces inside a line
+_EDGE_HEAD = regex.compile(r"^[\s\u200b-\u200d\ufeff]+")
+_EDGE_TAIL = regex.compile(r"(?r)[\s\p{Co}\u200b-\u200d\ufeff]+$")
 # a lead-in that sets conditions ("... not medically necessary when:") rather than naming
 # services: its items are conditions, read by their connectors
 _CONDITIONAL = regex.compile(r"\b(?:when|if|unless|where)\b[^.;]{0,80}:?\s*$", regex.I)
@@ -197,10 +203,10 @@ def _matches_any(patterns: tuple[regex.Pattern[str], ...], text: str) -> bool:
 
 
 def _strip(text: str) -> str:
-    return _EDGE.sub("", text)
+    return _EDGE_TAIL.sub("", _EDGE_HEAD.sub("", text, count=1), count=1)
 
 
-_TAIL_SPACE = regex.compile(r"[\s\p{Co}\u200b-\u200d\ufeff]+$")
+_TAIL_SPACE = regex.compile(r"(?r)[\s\p{Co}\u200b-\u200d\ufeff]+$")  # reverse: linear
 
 
 def _rstrip_len(text: str) -> int:
