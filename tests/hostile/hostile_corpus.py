@@ -116,6 +116,8 @@ def text_cases() -> dict[str, bytes]:
         "wide_spaces.txt": GUIDELINE.replace(" ", " " * 3000).encode(),
         "dash_rule_heading.txt": GUIDELINE.replace("Description", "Description " + "-" * 20_000
                                                    + " x").encode(),
+        "spaces_in_items.txt": GUIDELINE.replace("A. The", "A. The" + " " * 20_000 + "x")
+        .replace("Medically Necessary:", "Medically Necessary: " + " " * 20_000 + "x").encode(),
         "long_doc_number.txt": GUIDELINE.replace("CG-MED-999", "1" * 50_000 + "!").encode(),
         "dotted_leaders.txt": GUIDELINE.replace("Coding", "Coding " + ". " * 10_000 + "x").encode(),
         # 16-bit little numbers (audio, bitmaps): zero high bytes like UTF-16, but not text
@@ -181,6 +183,7 @@ EXPECT: dict[str, Case] = {
         Case("dash_rule_heading.txt", None),
         Case("dotted_leaders.txt", None),
         Case("long_doc_number.txt", None),
+        Case("spaces_in_items.txt", None),
         Case("utf16_lookalike.txt", "E_UNSUPPORTED"),
         Case("rich_text.txt", "E_UNSUPPORTED"),
         Case("truncated.pdf", "E_PDF_CORRUPT"),
