@@ -49,6 +49,7 @@ import orjson
 
 from extractor import __version__, errors
 from extractor.engines import Failure, make_engine
+from extractor.ingest import display_path
 from extractor.output import to_json
 from extractor.progress import Display
 
@@ -126,7 +127,11 @@ class Result:
         return self.status not in FAILED
 
     def row(self) -> dict[str, object]:
+        """The report row; a file name that is not valid UTF-8 shows its bad bytes as \\xNN."""
         row = {k: getattr(self, k) for k in self.REPORT_FIELDS}
+        for key in ("path", "output", "error"):
+            if isinstance(row[key], str):
+                row[key] = display_path(row[key])
         row["seconds"] = round(self.seconds, 4)
         if self.cpu_seconds is not None:
             row["cpu_seconds"] = round(self.cpu_seconds, 4)
@@ -311,7 +316,8 @@ def _work(task: Task) -> Result:
                 return _skipped(task, prior, t0)
         with soft_deadline(opts.timeout):
             doc = parse_path(source, max_pages=opts.max_pages)
-            doc.source.path = task.path  # as given, whichever folder the worker runs in
+            # as given, whichever folder the worker runs in (bad bytes in a name as \xNN)
+            doc.source.path = display_path(task.path)
             if opts.max_pages is not None and doc.source.pages > opts.max_pages:
                 raise errors.ExtractorError(
                     errors.E_TOO_LARGE,
@@ -329,7 +335,7 @@ def _work(task: Task) -> Result:
                         write_atomic(Path(target), data, opts.partial_dir)
                     except OSError as exc:
                         raise errors.ExtractorError(
-                            errors.E_UNREADABLE,
+                            errors.E_OUTPUT,
                             f"cannot write {task.output}: {exc.strerror or exc}",
                         ) from None
                     res.output = task.output
@@ -546,8 +552,9 @@ class JsonlSink:
     def write(self, res: Result) -> None:
         if res.data is None:
             return
-        if res.path in self.index:
-            self.redone.add(res.path)
+        key = display_path(res.path)  # as `source.path` records it
+        if key in self.index:
+            self.redone.add(key)
         self.fh.write(res.data)
         self.fh.flush()
 
@@ -598,7 +605,7 @@ def _tasks(cfg: BatchConfig, opts: Options, sink: JsonlSink | None) -> Iterator[
         output = None
         if cfg.out_dir is not None and sink is None:
             output = str(output_path(path, base, cfg.out_dir))
-        prior = sink.prior(str(path)) if sink is not None else None
+        prior = sink.prior(display_path(path)) if sink is not None else None
         yield Task(str(path), opts, output, prior, cwd)
 
 

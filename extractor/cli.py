@@ -38,7 +38,7 @@ def _batch(args: argparse.Namespace) -> int:
     from extractor.progress import make_display
 
     def usage(message: str) -> int:
-        print(f"error E_USAGE: {message}", file=sys.stderr)
+        print(f"error {errors.E_USAGE}: {message}", file=sys.stderr)
         return 2
 
     if args.out is None and args.jsonl is None:
@@ -71,7 +71,7 @@ def _batch(args: argparse.Namespace) -> int:
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        print(f"error {errors.E_UNREADABLE}: cannot create {out}: {exc.strerror}", file=sys.stderr)
+        print(f"error {errors.E_OUTPUT}: cannot create {out}: {exc.strerror}", file=sys.stderr)
         return 2
     cfg = batch.BatchConfig(
         out_dir=out, jsonl=Path(args.jsonl) if args.jsonl else None,
@@ -87,7 +87,7 @@ def _batch(args: argparse.Namespace) -> int:
         summary = batch.run_batch(cfg, display)
     except OSError as exc:  # the output folder, the report or the JSONL file is blocked
         where = f" {exc.filename}" if exc.filename else ""
-        print(f"error {errors.E_UNREADABLE}: cannot write{where}: {exc.strerror or exc}",
+        print(f"error {errors.E_OUTPUT}: cannot write{where}: {exc.strerror or exc}",
               file=sys.stderr)
         return 2
     except RuntimeError as exc:  # workers that cannot start, a cluster that cannot be reached

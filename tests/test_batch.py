@@ -3,6 +3,7 @@ crashes, JSONL output, the run report and the library iterator. Small synthetic 
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -322,3 +323,17 @@ def test_batch_work_resolves_relative_paths_against_the_callers_folder(
     written = orjson.loads((tmp_path / "caller" / "out" / "doc.txt.json").read_bytes())
     assert written["source"]["path"] == "in/doc.txt"  # as given, not the resolved path
     assert batch.work(task).status == "skipped"
+
+
+def test_batch_run_non_utf8_file_name_is_reported_and_written(tmp_path: Path) -> None:
+    """Linux allows any bytes in a name; the JSON and the report show bad bytes as \\xNN."""
+    src = tmp_path / "in"
+    src.mkdir()
+    name = os.fsdecode(b"caf\xe9.txt")
+    (src / name).write_text(SYNTHETIC_POLICY)
+    summary = batch.run_batch(batch.BatchConfig(out_dir=tmp_path / "out", root=src, workers=0))
+    assert summary.counts == {"ok": 1}
+    [row] = _rows(tmp_path / "out" / "_report.jsonl")
+    assert str(row["path"]).endswith("caf\\xe9.txt")
+    [written] = [p for p in (tmp_path / "out").iterdir() if p.suffix == ".json"]
+    assert orjson.loads(written.read_bytes())["source"]["path"].endswith("caf\\xe9.txt")
