@@ -65,6 +65,24 @@ def alternation(patterns: list[str]) -> str:
 # every match of a lone line is also a match at the same place in the joined text ("^"/"$"
 # hold at the newlines; "\b", "(?=\s|$)" and "(?<![\w#])" see a newline as they see an edge).
 EDGE_SENSITIVE = regex.compile(r"\\[AZzG]|\(\?(?![:=]|<=)")
+# ... but a named group is only a group, and a negative lookaround of one character class that
+# cannot match a newline reads a newline as it reads a line's edge ("(?![\p{L}\p{N}])")
+_NAMED_GROUP = regex.compile(r"\(\?P<\w+>")
+_NEGATIVE_CLASS = regex.compile(r"\(\?<?!(\[(?:\\.|[^\]\\\[])*\])\)")
+
+
+def edge_sensitive(src: str, flags: int = regex.I | regex.V1) -> bool:
+    """Could `src` match a line alone where it does not match that place in the joined text?"""
+
+    def lookaround(m: regex.Match[str]) -> str:
+        try:
+            blind = regex.compile(m.group(1), flags).match("\n") is None
+        except regex.error:
+            blind = False
+        return "" if blind else m.group(0)
+
+    src = _NEGATIVE_CLASS.sub(lookaround, _NAMED_GROUP.sub("(", src))
+    return EDGE_SENSITIVE.search(src) is not None
 
 
 def joined_gate(
@@ -72,9 +90,53 @@ def joined_gate(
 ) -> regex.Pattern[str] | None:
     """`head`, the alternation of `sources`, `tail`, for reading lines joined by newlines; None
     when a source is edge-sensitive (then try each line alone)."""
-    if any(EDGE_SENSITIVE.search(src) for src in sources):
+    if any(edge_sensitive(src, flags) for src in sources):
         return None
     return regex.compile(head + alternation(sources) + tail, flags | regex.M)
+
+
+def split_alternatives(src: str) -> list[str]:
+    """The top-level alternatives of a pattern ("a|b(c|d)" -> ["a", "b(c|d)"]); the whole
+    pattern where it holds a set inside a set."""
+    out: list[str] = []
+    depth, start, i, in_class = 0, 0, 0, False
+    while i < len(src):
+        ch = src[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            if ch == "[":  # a set inside a set (regex V1): not worth reading, keep it whole
+                return [src]
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if src[i + 1 : i + 2] == "^":
+                i += 1
+            if src[i + 1 : i + 2] == "]":  # a "]" first in a class is a character
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(src[start:i])
+            start = i + 1
+        i += 1
+    out.append(src[start:])
+    return out
+
+
+def joined_gates(
+    sources: list[str], flags: int = regex.I | regex.V1
+) -> list[regex.Pattern[str]] | None:
+    """The gate of `joined_gate` as one pattern per top-level alternative of each source: a
+    pattern led by a literal is searched by a fast literal scan, while an alternation of many
+    is tried at every position. For `candidate_lines`."""
+    if any(edge_sensitive(src, flags) for src in sources):
+        return None
+    return [regex.compile(alt, flags | regex.M) for src in sources
+            for alt in split_alternatives(src)]
 
 
 def line_offsets(texts: list[str]) -> list[int]:
@@ -104,26 +166,38 @@ def touched_lines(gate: regex.Pattern[str], texts: list[str]) -> set[int] | None
     return out
 
 
-def candidate_lines(gate: regex.Pattern[str] | None, texts: list[str]) -> Iterator[int]:
-    """Indices of the lines where `gate` (a joined gate) may match, in order and found
-    lazily (a caller that stops at the first real find scans no further): each search of the
-    joined lines starts at the line after the last candidate. Every line when there is no
-    gate or a search times out."""
+def candidate_lines(
+    gate: regex.Pattern[str] | list[regex.Pattern[str]] | None, texts: list[str]
+) -> Iterator[int]:
+    """Indices of the lines where `gate` (a joined gate, or the gates of `joined_gates`: any
+    of them) may match, in order and found lazily (a caller that stops at the first real find
+    scans no further): each search of the joined lines starts at the line after the last
+    candidate. Every line when there is no gate or a search times out."""
     if gate is None:
         yield from range(len(texts))
         return
+    gates = [gate] if isinstance(gate, regex.Pattern) else gate
     firsts = line_offsets(texts)
     joined = "\n".join(texts)
+    never = len(joined) + 1
+    # each gate's leftmost match at or after the offset it was last searched from: still its
+    # leftmost match from any later offset up to that match
+    ahead = [-1] * len(gates)
     k = 0
     while k < len(texts):
+        pos = firsts[k]
         try:
-            m = gate.search(joined, firsts[k], timeout=1.0)
+            for i, g in enumerate(gates):
+                if ahead[i] < pos:
+                    m = g.search(joined, pos, timeout=1.0)
+                    ahead[i] = m.start() if m else never
         except TimeoutError:
             yield from range(k, len(texts))
             return
-        if m is None:
+        first = min(ahead, default=never)
+        if first >= never:
             return
-        k = bisect_right(firsts, m.start()) - 1
+        k = bisect_right(firsts, first) - 1
         yield k
         k += 1
 

@@ -62,6 +62,7 @@ from extractor import rules
 from extractor.context import Context
 from extractor.document import Line
 from extractor.models.contract import CodeEntry, CodeTable
+from extractor.textutil import joined_gate, line_start_hits
 
 SKIP_KINDS = frozenset({"references", "history", "websites", "index"})
 UNSPECIFIED = "unspecified"
@@ -104,6 +105,10 @@ class _Rules:
     skips: list[regex.Pattern[str]]
     any_note: regex.Pattern[str]  # one pass for "any of them matches at the start"
     any_skip: regex.Pattern[str]
+    # a line that none of the header, group and skip patterns matches from its start is none
+    # of those lines: one call instead of four on every line of prose (see `_Reader._plain`)
+    line_gate: regex.Pattern[str]
+    lines_joined: regex.Pattern[str] | None  # the same for all lines at once (textutil)
     row: regex.Pattern[str]
     code: regex.Pattern[str]
 
@@ -143,6 +148,11 @@ def _rules() -> _Rules:
         rf"^(?P<cell>{rng}(?:\s*,\s*{rng})*)(?P<dangle>\s*[,\-–—](?=\s|$))?(?:\s+(?P<desc>\S.*))?$",
         regex.V1,
     )
+    gate_src = (
+        [header.pattern]
+        + [g["fullmatch" if "fullmatch" in g else "match"] for g in data["group"]]
+        + data["skip"]["match"]
+    )
     return _Rules(
         formats=formats,
         header=header,
@@ -159,6 +169,8 @@ def _rules() -> _Rules:
         skips=[regex.compile(p, regex.I | regex.V1) for p in data["skip"]["match"]],
         any_note=_alternation(data["notes"]["match"]),
         any_skip=_alternation(data["skip"]["match"]),
+        line_gate=_alternation(gate_src),
+        lines_joined=joined_gate(gate_src, head="^"),
         row=row,
         code=regex.compile(
             rf"(?P<a>{bare})[*†‡]?(?:\s*[-–—]\s*[*†‡]?(?P<b>{bare})[*†‡]?"
@@ -187,6 +199,9 @@ def _guarded(default: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]
 def _norm(text: str) -> str:
     if not text.isascii():  # invisible characters and typographic dashes are not ASCII
         text = _INVISIBLE.sub("", text).translate(_DASHES)
+    elif not ("\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text):
+        # `str.split` splits at the white space of `regex`'s \s and at these four alone
+        return " ".join(text.split())
     return _SPACES.sub(" ", text).strip()
 
 
@@ -620,9 +635,11 @@ class _Reader:
 
     # one line -------------------------------------------------------------------------------
     def feed(self, line: Line, is_heading: bool, top: bool, in_coding: bool,
-             recovered: bool = False) -> None:
+             recovered: bool = False, text: str | None = None,
+             plain: bool | None = None) -> None:
+        """`text`: the line normalised, and `plain`: `_plain(text)`, when known."""
         st = self.st
-        text = _norm(line.text)
+        text = _norm(line.text) if text is None else text
         if not text:
             return
         if recovered:  # a header or row the boilerplate removal took: nothing else
@@ -640,9 +657,10 @@ class _Reader:
             return
         if self._row(line, text):
             return
-        if self._labelled_list(line, text):
+        plain = self._plain(text) if plain is None else plain
+        if not plain and self._labelled_list(line, text):
             return
-        if self._header_or_group(line, text):
+        if not plain and self._header_or_group(line, text):
             return
         if is_heading:
             # a nested heading inside a table is often a category line the segmenter took
@@ -651,7 +669,7 @@ class _Reader:
             if not in_coding and top:
                 st.close()
             return
-        if is_skipped(text):
+        if not plain and is_skipped(text):
             st.end_row()
             return
         if st.open or st.coding:
@@ -669,6 +687,26 @@ class _Reader:
             self._maybe_unparsed(line, text)
 
     # pieces ---------------------------------------------------------------------------------
+    @staticmethod
+    def _may_be_plain(text: str) -> bool:
+        """The part of `_plain` that needs no pattern of the gate."""
+        if text.endswith(":") or _MARKS.search(text):
+            return False
+        return not (_only_columns(text, _rules().columns) and _CODE_WORD.search(text))
+
+    @staticmethod
+    def _plain(text: str) -> bool:
+        """Is `text` surely not a labelled list, header, group line or skipped line? Those
+        read the line (marks and a final colon dropped) from its start: where nothing is
+        dropped, none of their patterns matching there, nor a column header, means none."""
+        r = _rules()
+        if not _Reader._may_be_plain(text):
+            return False
+        try:
+            return r.line_gate.match(text, timeout=_TIMEOUT) is None
+        except TimeoutError:
+            return False
+
     def _allowed(self) -> tuple[str, ...]:
         return self.st.systems or ROW_SYSTEMS
 
@@ -884,8 +922,21 @@ class _Reader:
                          expanded=expanded, span=span, page=e.first.page)
 
 
+def _plain_lines(texts: list[str]) -> list[bool | None]:
+    """`_Reader._plain` of each text from one scan of them all (None: ask the line alone)."""
+    gate = _rules().lines_joined
+    hits = line_start_hits(gate, texts) if gate is not None else None
+    if hits is None:
+        return [None] * len(texts)
+    return [not hit and _Reader._may_be_plain(t) for t, hit in zip(texts, hits, strict=True)]
+
+
 def extract(ctx: Context) -> list[CodeTable]:
     reader = _Reader(ctx)
-    for line, is_heading, top, in_coding, recovered in _section_lines(ctx):
-        reader.feed(line, is_heading, top, in_coding, recovered)
+    items = list(_section_lines(ctx))
+    texts = [_norm(item[0].text) for item in items]
+    for (line, is_heading, top, in_coding, recovered), text, plain in zip(
+        items, texts, _plain_lines(texts), strict=True
+    ):
+        reader.feed(line, is_heading, top, in_coding, recovered, text, plain)
     return reader.tables()

@@ -53,6 +53,7 @@ from extractor.textutil import (
     candidate_lines,
     clean_space,
     joined_gate,
+    joined_gates,
     touched_lines,
 )
 
@@ -150,7 +151,7 @@ class _Rules:
     # mode); None where a rule's pattern could tell the joined text from a lone line
     labels_joined: regex.Pattern[str] | None
     types_joined: regex.Pattern[str] | None
-    publishers_joined: regex.Pattern[str] | None
+    publishers_joined: list[regex.Pattern[str]] | None
     doc_types: list[tuple[str, regex.Pattern[str]]]
     ids: list[regex.Pattern[str]]
     stamp: regex.Pattern[str]
@@ -187,7 +188,7 @@ def rules() -> _Rules:
         any_publisher=regex.compile(alternation(pub_src), flags),
         labels_joined=joined_gate(label_src, label_head, label_tail, flags),
         types_joined=joined_gate(pub_src + type_src, "^", "", flags),
-        publishers_joined=joined_gate(pub_src, "", "", flags),
+        publishers_joined=joined_gates(pub_src, flags),
         doc_types=[(d["name"], regex.compile(d["pattern"], flags)) for d in data["doc_type"]],
         ids=[regex.compile(p) for p in data["ids"]["patterns"]],
         stamp=regex.compile(data["stamp"]["pattern"], flags),
