@@ -146,6 +146,8 @@ class _Rules:
     # need not be tried publisher by publisher.
     any_label: regex.Pattern[str]
     type_gate: regex.Pattern[str]
+    publisher_start: regex.Pattern[str]  # the type gate's two halves, tried in turn
+    type_start: regex.Pattern[str]
     any_publisher: regex.Pattern[str]
     # the same gates for many lines at once, read in the lines joined by newlines (multi-line
     # mode); None where a rule's pattern could tell the joined text from a lone line
@@ -185,6 +187,8 @@ def rules() -> _Rules:
         # anchored: only ever matched at a line start (an unanchored search of the alternation
         # would retry "[A-Z][a-z]+" at every letter of a long word run)
         type_gate=regex.compile("^" + alternation(pub_src + type_src), flags),
+        publisher_start=regex.compile("^" + alternation(pub_src), flags),
+        type_start=regex.compile("^" + alternation(type_src), flags),
         any_publisher=regex.compile(alternation(pub_src), flags),
         labels_joined=joined_gate(label_src, label_head, label_tail, flags),
         types_joined=joined_gate(pub_src + type_src, "^", "", flags),
@@ -379,14 +383,18 @@ def header_lines(ctx: Context) -> tuple[list[Line], list[Line]]:
 def doc_type_of(text: str) -> tuple[str, str] | None:
     """(type, rest) when a line is a document type, alone or followed by an id."""
     t = clean_space(text)
-    if not rules().type_gate.match(t, timeout=0.05):  # opens with neither: nothing to try
+    r = rules()
+    # "Blue Cross Blue Shield of Somewhere Medical Policy" (publishers tried only where one
+    # opens the line, types only where one opens what is left)
+    if r.publisher_start.match(t, timeout=0.05):
+        for _, pub in r.publishers:
+            pm = pub.match(t, timeout=0.05)
+            if pm and pm.end() < len(t):
+                t = t[pm.end():].strip()
+                break
+    if not r.type_start.match(t, timeout=0.05):
         return None
-    for _, pub in rules().publishers:  # "Blue Cross Blue Shield of Somewhere Medical Policy"
-        pm = pub.match(t, timeout=0.05)
-        if pm and pm.end() < len(t):
-            t = t[pm.end():].strip()
-            break
-    for name, pat in rules().doc_types:
+    for name, pat in r.doc_types:
         m = pat.match(t, timeout=0.05)
         if not m:
             continue

@@ -32,7 +32,7 @@ from extractor.document import Line
 from extractor.extract.metadata import parse_date
 from extractor.models.contract import HistoryRow, RelatedDocument
 from extractor.rules import load
-from extractor.textutil import clean_space, fold
+from extractor.textutil import clean_space, fold, joined_gate, touched_lines
 
 # the document's id opening its first history row ("MP 2.312 02/21/2020 Consensus Review.")
 _LEADING_ID = regex.compile(r"^[A-Z]{1,5}[ -]?\d+(?:\.\d+)*\s+(?=\d{1,2}/\d)")
@@ -46,6 +46,7 @@ _DATE_START = regex.compile(
 @dataclass(frozen=True, slots=True)
 class _Rules:
     lead_in: regex.Pattern[str]
+    lead_in_joined: regex.Pattern[str] | None  # for one scan of all lines (textutil)
     entry: regex.Pattern[str]
     sections: frozenset[str]
     status: regex.Pattern[str]
@@ -58,6 +59,7 @@ def _rules() -> _Rules:
     statuses = sorted(data["history"]["statuses"], key=len, reverse=True)
     return _Rules(
         lead_in=regex.compile(data["lead_in"]["pattern"], regex.I | regex.V1),
+        lead_in_joined=joined_gate([data["lead_in"]["pattern"]]),
         # id at line start, an optional separator, then the title
         entry=regex.compile(
             r"^(?P<id>" + id_alt + r")(?![\w.])\s*(?:[-\u2013\u2014:]\s*)?(?P<title>.*)$",
@@ -84,9 +86,12 @@ def _entry(line: Line) -> tuple[str, str | None] | None:
 def _listed_after_lead_ins(lines: list[Line]) -> list[tuple[str, str | None, Line]]:
     out: list[tuple[str, str | None, Line]] = []
     lead_in = _rules().lead_in
+    joined = _rules().lead_in_joined
+    # the lines a lead-in may be on, from one scan (None: every line)
+    maybe = touched_lines(joined, [ln.text for ln in lines]) if joined is not None else None
     k = 0
     while k < len(lines):
-        if lead_in.search(lines[k].text, timeout=0.05):
+        if (maybe is None or k in maybe) and lead_in.search(lines[k].text, timeout=0.05):
             j = k + 1
             while j < len(lines) and (e := _entry(lines[j])) is not None:
                 out.append((e[0], e[1], lines[j]))
