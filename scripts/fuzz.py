@@ -187,9 +187,11 @@ def hostile(corpora: list[Path], workers: int, timeout: int, skip: list[str]) ->
     for name in changed[:20]:
         print(f"  !! changed: {name}")
     ok &= not changed
-    print(f"hostile: {'passed' if ok else 'FAILED'}; outputs kept in {base}")
     if ok:
         shutil.rmtree(base, ignore_errors=True)
+        print("hostile: passed")
+    else:
+        print(f"hostile: FAILED; outputs kept in {base}")
     return ok
 
 
