@@ -82,6 +82,10 @@ _PROSE_TAIL = regex.compile(r"(?:and|or|through|to|thru)\b")
 _DATE_COLUMN = regex.compile(r"\bdate\b", regex.I)
 _DATE = regex.compile(r"(?<![\w/])\d{1,2}/\d{1,2}/\d{2,4}(?![\w/])")
 # one pattern per word: each is found by a fast literal scan, their alternation is not
+# compiled once (the module-level regex functions look their pattern up on every call)
+_NAME_SPLIT = regex.compile(r" ?(?:/|,|&|\band\b|\bor\b) ?", regex.I)
+_NAME_NOISE = regex.compile(r"(?i)^other |®| codes?$| code\(s\)$")
+_LEAD_DASH = regex.compile(r"-\s*(?=[0-9A-Z])")
 _INVESTIGATIONAL = [
     regex.compile(rf"\b{w}\b", regex.I) for w in ("experimental", "investigational")
 ]
@@ -362,8 +366,8 @@ def _systems(names: str) -> tuple[str, ...]:
     """The systems a header's names give ("CPT/HCPCS" -> CPT, HCPCS)."""
     r = _rules()
     systems: list[str] = []
-    for piece in regex.split(r" ?(?:/|,|&|\band\b|\bor\b) ?", names, flags=regex.I):
-        piece = regex.sub(r"(?i)^other |®| codes?$| code\(s\)$", "", piece.strip()).strip()
+    for piece in _NAME_SPLIT.split(names):
+        piece = _NAME_NOISE.sub("", piece.strip()).strip()
         sid = next((s for s, pat in r.aliases if pat.fullmatch(piece, timeout=_TIMEOUT)), None)
         if sid == "procedure":
             systems.extend(s for s in PROCEDURE_SYSTEMS if s not in systems)
@@ -725,7 +729,7 @@ class _Reader:
         if not st.row:
             return False
         body = text
-        lead_dash = regex.match(r"-\s*(?=[0-9A-Z])", body)  # "- C43.9, C48.0 pancreas, ..."
+        lead_dash = _LEAD_DASH.match(body)  # "- C43.9, C48.0 pancreas, ..."
         if lead_dash:
             body = body[lead_dash.end():]
         elif not st.dangling:
