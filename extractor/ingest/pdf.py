@@ -184,7 +184,8 @@ def _open(data: bytes) -> Any:
         if any(isinstance(c, PDFEncryptionError) for c in causes):
             raise errors.ExtractorError(
                 errors.E_PDF_ENCRYPTED,
-                f"the PDF's encryption is not supported ({_describe(causes[-1])})",
+                "the PDF is encrypted by a security handler that cannot be opened "
+                "(certificate-based, or an unknown algorithm)",
             ) from None
         raise errors.ExtractorError(
             errors.E_PDF_CORRUPT, f"cannot parse the PDF ({_describe(causes[-1])})"

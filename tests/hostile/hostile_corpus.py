@@ -142,6 +142,8 @@ def pdf_cases() -> dict[str, bytes]:
                                       owner_password="owner"),
         "owner_password.pdf": make_pdf([PDF_LINES], owner_password="owner", permissions=-44,
                                        compress=True),
+        "unsupported_encryption.pdf": make_pdf([PDF_LINES], owner_password="o").replace(
+            b"/Filter /Standard /V 1 /R 2", b"/Filter /PubSec /V 9 /R 2  "),
         "scanned.pdf": make_pdf([b"q 0.5 g 36 36 540 720 re f Q"] * 3),
         "partly_scanned.pdf": make_pdf([PDF_LINES, b"q 0.5 g 36 36 540 720 re f Q", PDF_LINES]),
         "unmapped_glyphs.pdf": unmapped_glyphs_pdf(["Description"], glyph_lines=20),
@@ -191,6 +193,7 @@ EXPECT: dict[str, Case] = {
         Case("garbage_body.pdf", "E_PDF_CORRUPT"),
         Case("user_password.pdf", "E_PDF_PASSWORD"),
         Case("owner_password.pdf", None),
+        Case("unsupported_encryption.pdf", "E_PDF_ENCRYPTED"),
         Case("scanned.pdf", "E_PDF_NO_TEXT"),
         Case("partly_scanned.pdf", None, issue="I_PAGES_WITHOUT_TEXT"),
         Case("unmapped_glyphs.pdf", "E_PDF_NO_TEXT"),
