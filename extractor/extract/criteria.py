@@ -202,7 +202,25 @@ def _matches_any(patterns: tuple[regex.Pattern[str], ...], text: str) -> bool:
     return False
 
 
+_EDGE_CHAR_HEAD = regex.compile(r"[\s\u200b-\u200d\ufeff]")
+_EDGE_CHAR_TAIL = regex.compile(r"[\s\p{Co}\u200b-\u200d\ufeff]")
+_EDGE_CHARS: dict[str, tuple[bool, bool]] = {}  # char -> (strippable at head, at tail)
+
+
+def _edge_char(ch: str) -> tuple[bool, bool]:
+    """Whether _EDGE_HEAD / _EDGE_TAIL would strip this one character (memoised per char)."""
+    hit = _EDGE_CHARS.get(ch)
+    if hit is None:
+        hit = (bool(_EDGE_CHAR_HEAD.match(ch)), bool(_EDGE_CHAR_TAIL.match(ch)))
+        _EDGE_CHARS[ch] = hit
+    return hit
+
+
 def _strip(text: str) -> str:
+    # fast path (speed only): most lines have nothing to strip at either edge, which the
+    # first and last character decide; the two substitutions run only when one could match
+    if text and not _edge_char(text[0])[0] and not _edge_char(text[-1])[1]:
+        return text
     return _EDGE_TAIL.sub("", _EDGE_HEAD.sub("", text, count=1), count=1)
 
 
@@ -337,7 +355,11 @@ def _stream(ctx: Context) -> list[_Entry]:
 
 
 def _heading_like(line: Line) -> bool:
-    text = _strip(line.text)
+    return _heading_like_text(_strip(line.text))
+
+
+def _heading_like_text(text: str) -> bool:
+    """`_heading_like` on a line's already stripped text."""
     if len(text.split()) > 10 or not text[:1].isalnum():
         return False
     if text.endswith((".", ",", ";")) and not _NUMBERING.match(text + " "):
@@ -350,7 +372,7 @@ def _heading_kind(e: _Entry) -> str | None:
     "status" for a status heading, "skip" for a heading to pass over, None for no heading.
     Marks recognised body lines as headings."""
     text = _strip(e.line.text)
-    if not e.heading and (text.endswith(".") or not _heading_like(e.line)):
+    if not e.heading and (text.endswith(".") or not _heading_like_text(text)):
         return None
     rules = _rules()
     lex = lexicon("guideline")
@@ -522,7 +544,7 @@ class _UnitBuilder:
             self._remember(line.x0)
             return
         lab = None if is_note(text) else _label(text)
-        hs = heading_status(text) if _heading_like(line) and not text.endswith(".") else None
+        hs = heading_status(text) if _heading_like_text(text) and not text.endswith(".") else None
         complete = cur is None or cur.kind == "heading" or bool(_SENTENCE_END.search(cur.last_text))
         if hs is not None and complete:
             self.heading(line, section, hs)  # "II. Experimental, Investigational, or Unproven"
