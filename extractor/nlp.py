@@ -124,8 +124,13 @@ def sentence_spans_many(texts: list[str]) -> list[list[tuple[int, int]]]:
         if i not in hard:
             out[i] = _plain_spans(t)
     if hard:
-        for i, doc in zip(hard, pipeline().pipe([texts[i] for i in hard]), strict=True):
-            text = texts[i]
+        # each distinct text runs once (speed only): callers often pass the same stretch twice
+        # (a paragraph repeated in two sections) and the pipeline reads every text on its own
+        unique = list(dict.fromkeys(texts[i] for i in hard))
+        done: dict[str, list[tuple[int, int]]] = {}
+        for text, doc in zip(unique, pipeline().pipe(unique), strict=True):
             spans = (_trimmed(text, sent.start_char, sent.end_char) for sent in doc.sents)
-            out[i] = [sp for sp in spans if sp]
+            done[text] = [sp for sp in spans if sp]
+        for i in hard:
+            out[i] = list(done[texts[i]])
     return out
