@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import string
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

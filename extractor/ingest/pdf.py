@@ -141,8 +141,14 @@ def _check_page_streams(page_obj: Any) -> None:
     except Exception:
         return  # pdfminer will report the broken page itself
     for stream in contents:
-        if not isinstance(stream, PDFStream) or stream.rawdata is None or stream.decipher is None:
-            continue
+        if (
+            not isinstance(stream, PDFStream)
+            or stream.rawdata is None
+            or stream.decipher is None
+            or stream.objid is None
+            or stream.genno is None
+        ):
+            continue  # not an encrypted stream of an indirect object: nothing to decipher
         try:
             filters = [str(f) for f, _ in stream.get_filters()]
             if not any("Fl" in f for f in filters):
