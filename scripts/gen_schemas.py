@@ -4,13 +4,20 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractor.schema import document_schema  # noqa: E402
+try:
+    from extractor.schema import document_schema
+except ImportError:  # started by an interpreter without the dependencies: use the project's
+    _venv = ROOT / ".venv" / "bin" / "python"
+    if _venv.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+        os.execv(str(_venv), [str(_venv), *sys.argv])
+    raise
 
 TARGET = ROOT / "schemas" / "document.schema.json"
 
