@@ -36,7 +36,6 @@ import os
 import shutil
 import signal
 import socket
-import stat
 import threading
 import time
 from collections import Counter
@@ -49,7 +48,7 @@ import orjson
 
 from extractor import __version__, errors
 from extractor.engines import Failure, make_engine
-from extractor.ingest import display_path
+from extractor.ingest import coded_os_errors, display_path, regular_file
 from extractor.output import to_json
 from extractor.progress import Display
 
@@ -239,21 +238,11 @@ def soft_deadline(seconds: float | None) -> Iterator[None]:
 
 def file_sha256(path: str) -> str:
     """The input's hash; only regular files are opened (a named pipe would block forever)."""
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise errors.ExtractorError(
-                errors.E_UNREADABLE, f"not a regular file (a pipe, device or folder): {path}"
-            )
+    shown = display_path(path)
+    with coded_os_errors(shown):
+        regular_file(path, shown)
         with open(path, "rb") as fh:
             return hashlib.file_digest(fh, "sha256").hexdigest()
-    except FileNotFoundError:
-        raise errors.ExtractorError(errors.E_NOT_FOUND, f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise errors.ExtractorError(errors.E_UNREADABLE, f"is a directory: {path}") from None
-    except OSError as exc:
-        raise errors.ExtractorError(
-            errors.E_UNREADABLE, f"cannot read {path}: {exc.strerror}"
-        ) from None
 
 
 def previous_output(output: str, sha256: str) -> Prior | None:

@@ -14,10 +14,12 @@ EXTRACTOR_MAX_PDF_MB; 0 turns a limit off); an explicit `max_pages` argument win
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -149,22 +151,11 @@ def ingest_bytes(
     return raw
 
 
-def _read_file(p: Path, limits: Limits) -> bytes:
-    """Rules 1-2: open only a regular file, and refuse one over the size limit unread."""
-    shown = display_path(p)
+@contextlib.contextmanager
+def coded_os_errors(shown: str) -> Iterator[None]:
+    """File-system failures as coded errors (shared by ingestion and the batch's hashing)."""
     try:
-        st = os.stat(p)
-        if stat.S_ISDIR(st.st_mode):
-            raise errors.ExtractorError(errors.E_UNREADABLE, f"is a directory: {shown}")
-        if not stat.S_ISREG(st.st_mode):
-            raise errors.ExtractorError(
-                errors.E_UNREADABLE,
-                f"not a regular file (a named pipe, socket or device): {shown}",
-            )
-        with open(p, "rb") as fh:
-            head = fh.read(_SNIFF)
-            _check_size(max(st.st_size, len(head)), sniff_format(head), limits)
-            return head + fh.read()
+        yield
     except FileNotFoundError:
         raise errors.ExtractorError(errors.E_NOT_FOUND, f"no such file: {shown}") from None
     except IsADirectoryError:
@@ -173,6 +164,30 @@ def _read_file(p: Path, limits: Limits) -> bytes:
         raise errors.ExtractorError(
             errors.E_UNREADABLE, f"cannot read {shown}: {exc.strerror or exc}"
         ) from None
+
+
+def regular_file(path: str | Path, shown: str) -> os.stat_result:
+    """stat() a path that must be a regular file (a named pipe would block `open` forever)."""
+    st = os.stat(path)
+    if stat.S_ISDIR(st.st_mode):
+        raise errors.ExtractorError(errors.E_UNREADABLE, f"is a directory: {shown}")
+    if not stat.S_ISREG(st.st_mode):
+        raise errors.ExtractorError(
+            errors.E_UNREADABLE,
+            f"not a regular file (a named pipe, socket or device): {shown}",
+        )
+    return st
+
+
+def _read_file(p: Path, limits: Limits) -> bytes:
+    """Rules 1-2: open only a regular file, and refuse one over the size limit unread."""
+    shown = display_path(p)
+    with coded_os_errors(shown):
+        st = regular_file(p, shown)
+        with open(p, "rb") as fh:
+            head = fh.read(_SNIFF)
+            _check_size(max(st.st_size, len(head)), sniff_format(head), limits)
+            return head + fh.read()
 
 
 def display_path(path: str | Path) -> str:
