@@ -11,7 +11,7 @@ from functools import cache
 import regex
 
 from extractor.rules import load
-from extractor.textutil import fold, split_alternatives
+from extractor.textutil import fold, limit, split_alternatives
 
 _HEAD_CHARS = 8_000
 
@@ -37,7 +37,8 @@ def classify(text: str) -> str:
     min_score, fams = _rules()
     head = fold(text[:_HEAD_CHARS])
     scores = {
-        fam: sum(w for alts, w in pats if any(p.search(head, timeout=0.5) for p in alts))
+        fam: sum(w for alts, w in pats
+                 if any(p.search(head, timeout=limit(head, 0.5)) for p in alts))
         for fam, pats in fams.items()
     }
     best = max(scores, key=lambda f: (scores[f], f == "guideline"))

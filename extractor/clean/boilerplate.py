@@ -28,7 +28,7 @@ from extractor.models.contract import Removed
 from extractor.rules import compile_all, load
 from extractor.segment.paragraphs import CODE_ROW, LIST_LABEL
 from extractor.textutil import WORD as _WORD
-from extractor.textutil import clean_space, fold, joined_gate, line_start_hits, words
+from extractor.textutil import clean_space, fold, joined_gate, limit, line_start_hits, words
 
 _DIGITS = re.compile(r"\d+")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]?$")
@@ -98,7 +98,7 @@ def _alternation(
 
 
 def _line_rule(text: str, rules: _Rules) -> str | None:
-    m = rules.lines.fullmatch(clean_space(text), timeout=0.05)
+    m = rules.lines.fullmatch(clean_space(text), timeout=limit(text, 0.05))
     return rules.line_ids[m.lastgroup] if m and m.lastgroup else None
 
 
@@ -118,7 +118,7 @@ def _notice(toks: list[str], rules: _Rules) -> str | None:
 
 
 def _anchor(folded: str, rules: _Rules) -> str | None:
-    m = rules.anchors.match(folded, timeout=0.05)
+    m = rules.anchors.match(folded, timeout=limit(folded, 0.05))
     return rules.anchor_ids[m.lastgroup] if m and m.lastgroup else None
 
 

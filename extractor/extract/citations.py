@@ -83,7 +83,7 @@ from extractor.rules import load
 from extractor.segment.paragraphs import is_double_spaced
 from extractor.segment.sections import SectionNode, lexicon
 from extractor.textmap import TextMap
-from extractor.textutil import fold
+from extractor.textutil import fold, limit
 
 T = 0.2  # regex timeout (s) for the few patterns that scan free text
 
@@ -242,7 +242,7 @@ def _category(text: str) -> str | None:
         return None
     key = _head_key(text)
     for cid, pat in _rules().categories:
-        if pat.fullmatch(key, timeout=T):
+        if pat.fullmatch(key, timeout=limit(key, T)):
             return cid
     return None
 
@@ -396,7 +396,7 @@ def _is_intro(text: str) -> bool:
     """A line introducing the list ("The above policy is based on ...:", "On <date>, we
     searched ..."): an intro pattern, or prose - an opening function word and mostly
     lower-case words, where an entry is mostly names and capitalised title words."""
-    if any(p.search(text, timeout=T) for p in _rules().intro):
+    if any(p.search(text, timeout=limit(text, T)) for p in _rules().intro):
         return True
     if not _PROSE_OPEN.match(text) or _AUTHOR_START.match(text):
         return False
@@ -463,17 +463,17 @@ def _url(text: str) -> str | None:
 
 def _org_name(text: str) -> tuple[str, int]:
     """The leading organisation name and where it ends (at the first real full stop)."""
-    m = _ABBREV_DOT.search(text, timeout=T)
+    m = _ABBREV_DOT.search(text, timeout=limit(text, T))
     end = m.start() if m else len(text)
     return text[:end].strip(), end
 
 
 def _authors(text: str) -> tuple[list[str], int]:
     """Leading author list (surnames, or one organisation) and the offset where it ends."""
-    apa = _APA_YEAR.match(text, timeout=T)
+    apa = _APA_YEAR.match(text, timeout=limit(text, T))
     if apa and (people := _APA_PERSON.findall(apa.group("authors"))):
         return people, apa.end()
-    stop = _AUTHORS_END.search(text, timeout=T)
+    stop = _AUTHORS_END.search(text, timeout=limit(text, T))
     end = stop.end() if stop else len(text)
     seg = text[: stop.start()] if stop else text
     names: list[str] = []
@@ -501,7 +501,7 @@ def _year(text: str, after: int) -> str | None:
 def _journal_block(raw: str, start: int) -> tuple[int, regex.Match[str]] | None:
     """'Journal. 2021; 8(1):12-19' after `start`: (where the journal name starts, the match
     from its closing full stop). The name runs back to the previous sentence end."""
-    for m in _JOURNAL_END.finditer(raw, start, timeout=T):
+    for m in _JOURNAL_END.finditer(raw, start, timeout=limit(raw, T)):
         j0 = max(raw.rfind(stop, start, m.start()) for stop in (". ", "? ", "! "))
         j0 = start if j0 < 0 else j0 + 2
         journal = raw[j0:m.start()].strip()
@@ -523,10 +523,10 @@ def _parse_reference(raw: str) -> dict[str, object]:
     authors, end = _authors(raw)
     out["authors"] = authors
     block = _journal_block(raw, max(end - 1, 0))
-    apa = _APA_YEAR.match(raw, timeout=T)
+    apa = _APA_YEAR.match(raw, timeout=limit(raw, T))
     if apa:
         out["year"] = apa.group("year")
-        j = _APA_JOURNAL.search(raw, apa.end() - 1, timeout=T)
+        j = _APA_JOURNAL.search(raw, apa.end() - 1, timeout=limit(raw, T))
         title_end = j.start() if j else len(raw)
         out["title"] = raw[apa.end():title_end].strip().rstrip(".") or None
         if j:
@@ -660,9 +660,9 @@ def _doc_acronyms(ctx: Context, references: list[Reference]) -> frozenset[str]:
     for text in texts:
         for m in _PAREN_ACRONYM.finditer(text):
             window = text[max(0, m.start() - 120):m.start()]
-            if not kw.search(window, timeout=T):
+            if not kw.search(window, timeout=limit(window, T)):
                 continue
-            name = _NAME_BEFORE.search(window, timeout=T)
+            name = _NAME_BEFORE.search(window, timeout=limit(window, T))
             acr = _NOT_UPPER.sub("", m.group(1))
             if not name or not acr:
                 continue
@@ -674,7 +674,7 @@ def _doc_acronyms(ctx: Context, references: list[Reference]) -> frozenset[str]:
                     continue
                 tail = " ".join(words[k:])
                 if _is_subsequence(acr, _initials(tail).upper()):
-                    if kw.search(tail, timeout=T):
+                    if kw.search(tail, timeout=limit(tail, T)):
                         found.add(m.group(1))
                     break
     return frozenset(found)
@@ -746,7 +746,7 @@ def _clean_authors(auth: str, acronyms: frozenset[str]) -> list[str] | None:
         words = words[1:]  # "(U.S. FDA, 2023)" cites the FDA
     if len(words) <= 5 and (words[0] in acronyms or words[0] in r.acronyms):
         return [words[0]]  # "(FDA Product Information Label, 2019)" cites the FDA
-    if r.org_keywords.search(auth, timeout=T):
+    if r.org_keywords.search(auth, timeout=limit(auth, T)):
         return [auth]
     people = _split_people(auth)
     if people:
@@ -785,7 +785,7 @@ def _segments(content: str) -> list[tuple[int, str]]:
     name follows ("Tracy, 2012 and Yancy, 2013")."""
     out: list[tuple[int, str]] = []
     pos = 0
-    for m in _PAIR_BREAK.finditer(content, timeout=T):
+    for m in _PAIR_BREAK.finditer(content, timeout=limit(content, T)):
         out.append((pos, content[pos:m.start()]))
         pos = m.end()
     out.append((pos, content[pos:]))
@@ -810,7 +810,7 @@ def _parenthetical(
                 for y in _years(stripped):
                     out.append(_Found(prev_authors, y, start + lead, start + lead + len(stripped)))
             continue
-        tail = _YEARS_TAIL.search(stripped, timeout=T)
+        tail = _YEARS_TAIL.search(stripped, timeout=limit(stripped, T))
         if not tail:
             prev_authors = None
             continue
@@ -843,17 +843,17 @@ def _first_org(before: str, acronyms: frozenset[str]) -> tuple[str, int] | None:
     r = _rules()
     text = _outside_quotes(before)
     listed = learned = None
-    for m in _ACRONYM_WORD.finditer(text, timeout=T):
+    for m in _ACRONYM_WORD.finditer(text, timeout=limit(text, T)):
         if listed is None and m.group(1) in r.acronyms:
             listed = (m.group(1), m.start())
         elif learned is None and m.group(1) in acronyms:
             learned = (m.group(1), m.start())
     if listed or learned:
         return listed or learned
-    for m in _patterns()["orgname"].finditer(text, timeout=T):
+    for m in _patterns()["orgname"].finditer(text, timeout=limit(text, T)):
         name = _LEAD_ARTICLE.sub("", m.group(0)).strip()
         name = _ORG_TAIL.sub("", name)
-        if len(name.split()) >= 2 and r.org_keywords.search(name, timeout=T):
+        if len(name.split()) >= 2 and r.org_keywords.search(name, timeout=limit(name, T)):
             acr = _PAREN_ACRONYM.match(text, m.end() + 1) if m.end() + 1 < len(text) else None
             return (acr.group(1) if acr else name, m.start())
     return None
@@ -861,7 +861,7 @@ def _first_org(before: str, acronyms: frozenset[str]) -> tuple[str, int] | None:
 
 def _org_before(before: str, acronyms: frozenset[str]) -> tuple[str, int] | None:
     r = _rules()
-    m = _patterns()["org"].search(before, timeout=T)
+    m = _patterns()["org"].search(before, timeout=limit(before, T))
     if not m:
         return None
     org = _POSSESSIVE.split(m.group("org"), maxsplit=1)[0]
@@ -875,7 +875,7 @@ def _org_before(before: str, acronyms: frozenset[str]) -> tuple[str, int] | None
         return words[0], start
     if org in acronyms or org in r.acronyms:
         return org, start
-    if len(words) >= 2 and r.org_keywords.search(org, timeout=T) and _words_ok(org):
+    if len(words) >= 2 and r.org_keywords.search(org, timeout=limit(org, T)) and _words_ok(org):
         return org, start
     return None
 
@@ -896,12 +896,12 @@ def _narrative(
 
     # in order: "(ACOG) (2009)", surnames, an organisation name, "the Smith study", and last
     # the organisation the sentence names first
-    if a := pats["acronym"].search(before, timeout=T):
+    if a := pats["acronym"].search(before, timeout=limit(before, T)):
         acr = a.group("acr")
         if acr in acronyms or acr in r.acronyms:
             org = _org_before(before[: a.start()], acronyms)
             return found([acr], org[1] if org else a.start())
-    p = pats["people"].search(before, timeout=T)
+    p = pats["people"].search(before, timeout=limit(before, T))
     if p:
         listed = p.group("names")
         if "," in listed and not _AND.search(listed):
@@ -925,7 +925,7 @@ def _narrative(
     org = _org_before(before, acronyms)
     if org:
         return found([org[0]], org[1])
-    w = pats["work"].search(before, timeout=T)
+    w = pats["work"].search(before, timeout=limit(before, T))
     if w and w.group("noun") in r.work_nouns and fold(w.group("names")) not in r.not_surname:
         return found([w.group("names")], w.start(), strong=False)
     first = _first_org(before, acronyms)
@@ -938,7 +938,7 @@ def _in_year_forms(text: str) -> list[_Found]:
     """Heuristic 8b: narrative citations with the year outside brackets ("In 2019, Smith and
     colleagues reported", "published in 2021 by Smith and colleagues", "by Smith in 2011")."""
     out: list[_Found] = []
-    for m in _patterns()["in_year"].finditer(text, timeout=T):
+    for m in _patterns()["in_year"].finditer(text, timeout=limit(text, T)):
         names = _split_people(m.group("names")) or []
         if not names or not all(_is_surname(n) for n in names):
             continue

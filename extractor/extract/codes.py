@@ -62,7 +62,7 @@ from extractor import rules
 from extractor.context import Context
 from extractor.document import Line
 from extractor.models.contract import CodeEntry, CodeTable
-from extractor.textutil import joined_gate, line_start_hits
+from extractor.textutil import joined_gate, limit, line_start_hits
 
 SKIP_KINDS = frozenset({"references", "history", "websites", "index"})
 UNSPECIFIED = "unspecified"
@@ -323,13 +323,14 @@ def read_header(text: str) -> Header | None:
     body = _MARKS.sub("", text).rstrip(":").strip()
     if _only_columns(body, r.columns) and _CODE_WORD.search(body):
         return Header((), None, False)
-    m = r.header.match(body, timeout=_TIMEOUT)
+    m = r.header.match(body, timeout=limit(body, _TIMEOUT))
     if not m:
         return None
     rest = body[m.end():].strip(" :")
     group: str | None = None
     if rest and not all(w in r.filler for w in _words(rest)):
-        group = next((gid for gid, pat in r.clauses if pat.match(rest, timeout=_TIMEOUT)), None)
+        group = next((gid for gid, pat in r.clauses
+                      if pat.match(rest, timeout=limit(rest, _TIMEOUT))), None)
         if group is None:
             return None
     systems = _systems(m.group("sys"))
@@ -339,8 +340,8 @@ def read_header(text: str) -> Header | None:
         return None  # "Other procedures:" is a topic; "Procedure Codes" is a header
     pre = m.group("pre")
     if pre and group is None:  # "Other CPT codes", "Non-covered HCPCS codes"
-        group = next((gid for gid, pat in r.prefixes if pat.fullmatch(pre, timeout=_TIMEOUT)),
-                     None) or None
+        group = next((gid for gid, pat in r.prefixes
+                      if pat.fullmatch(pre, timeout=limit(pre, _TIMEOUT))), None) or None
     return Header(systems, group, bool(pre))
 
 
@@ -368,7 +369,8 @@ def _systems(names: str) -> tuple[str, ...]:
     systems: list[str] = []
     for piece in _NAME_SPLIT.split(names):
         piece = _NAME_NOISE.sub("", piece.strip()).strip()
-        sid = next((s for s, pat in r.aliases if pat.fullmatch(piece, timeout=_TIMEOUT)), None)
+        sid = next((s for s, pat in r.aliases
+                    if pat.fullmatch(piece, timeout=limit(piece, _TIMEOUT))), None)
         if sid == "procedure":
             systems.extend(s for s in PROCEDURE_SYSTEMS if s not in systems)
         elif sid and sid not in systems:
@@ -379,7 +381,7 @@ def _systems(names: str) -> tuple[str, ...]:
 @_guarded(None)
 def read_labelled_list(text: str) -> tuple[tuple[str, ...], str] | None:
     """A system label followed by a bare code list: "CPT Codes 81200, 81201, 81202,"."""
-    m = _rules().header.match(text, timeout=_TIMEOUT)
+    m = _rules().header.match(text, timeout=limit(text, _TIMEOUT))
     if not m:
         return None
     rest = text[m.end():].lstrip(" :")
@@ -394,10 +396,11 @@ def read_labelled_list(text: str) -> tuple[tuple[str, ...], str] | None:
 def read_group(text: str) -> str | None:
     """The coverage group a line names, or None."""
     body = text.rstrip(":").strip()
-    if len(body.split()) > 25 or not _rules().any_group.match(body, timeout=_TIMEOUT):
+    if len(body.split()) > 25 or not _rules().any_group.match(body, timeout=limit(body, _TIMEOUT)):
         return None
     for gid, pat, whole in _rules().groups:
-        m = pat.fullmatch(body, timeout=_TIMEOUT) if whole else pat.match(body, timeout=_TIMEOUT)
+        tmo = limit(body, _TIMEOUT)
+        m = pat.fullmatch(body, timeout=tmo) if whole else pat.match(body, timeout=tmo)
         if m:
             return gid
     return None
@@ -407,11 +410,11 @@ def read_group(text: str) -> str | None:
 def read_row(text: str) -> Row | None:
     """A code row: a code cell (codes, ranges, comma lists) and its description."""
     text = _SPLIT_DOT.sub(".", text)
-    m = _rules().row.match(text, timeout=_TIMEOUT)
+    m = _rules().row.match(text, timeout=limit(text, _TIMEOUT))
     if not m:
         return None
     codes: list[tuple[str, str | None]] = []
-    for c in _rules().code.finditer(m.group("cell"), timeout=_TIMEOUT):
+    for c in _rules().code.finditer(m.group("cell"), timeout=limit(text, _TIMEOUT)):
         codes.append((c.group("a"), c.group("b") or c.group("c")))
     desc = (m.group("desc") or "").strip() or None
     dangle = (m.group("dangle") or "").strip().translate(_DASHES) or None
@@ -420,12 +423,12 @@ def read_row(text: str) -> Row | None:
 
 @_guarded(False)
 def is_note(text: str) -> bool:
-    return _rules().any_note.match(text, timeout=_TIMEOUT) is not None
+    return _rules().any_note.match(text, timeout=limit(text, _TIMEOUT)) is not None
 
 
 @_guarded(False)
 def is_skipped(text: str) -> bool:
-    return _rules().any_skip.match(text, timeout=_TIMEOUT) is not None
+    return _rules().any_skip.match(text, timeout=limit(text, _TIMEOUT)) is not None
 
 
 _SMALL_WORDS = frozenset({"a", "an", "and", "or", "of", "the", "to", "in", "for", "with", "by",
@@ -709,7 +712,7 @@ class _Reader:
         if not _Reader._may_be_plain(text):
             return False
         try:
-            return r.line_gate.match(text, timeout=_TIMEOUT) is None
+            return r.line_gate.match(text, timeout=limit(text, _TIMEOUT)) is None
         except TimeoutError:
             return False
 

@@ -67,7 +67,7 @@ from extractor.rules import compile_all, load
 from extractor.segment.paragraphs import CODE_ROW
 from extractor.segment.sections import lexicon
 from extractor.textmap import TextMap
-from extractor.textutil import fold
+from extractor.textutil import fold, limit
 
 TIMEOUT = 0.05
 # indentation tolerances in PDF points
@@ -185,7 +185,7 @@ def _rules() -> _Rules:
 def _matches_search(patterns: tuple[regex.Pattern[str], ...], text: str) -> bool:
     for pat in patterns:
         try:
-            if pat.search(text, timeout=TIMEOUT):
+            if pat.search(text, timeout=limit(text, TIMEOUT)):
                 return True
         except TimeoutError:
             continue
@@ -195,7 +195,7 @@ def _matches_search(patterns: tuple[regex.Pattern[str], ...], text: str) -> bool
 def _matches_any(patterns: tuple[regex.Pattern[str], ...], text: str) -> bool:
     for pat in patterns:
         try:
-            if pat.fullmatch(text, timeout=TIMEOUT):
+            if pat.fullmatch(text, timeout=limit(text, TIMEOUT)):
                 return True
         except TimeoutError:
             continue
@@ -240,7 +240,7 @@ def find_status(text: str) -> str | None:
     found: str | None = None
     for status, order, pat in _rules().status:
         try:
-            m = pat.search(text, timeout=TIMEOUT)
+            m = pat.search(text, timeout=limit(text, TIMEOUT))
         except TimeoutError:
             continue
         if m is None:
@@ -263,7 +263,7 @@ def heading_status(text: str) -> str | None:
         return None  # cheap screen: every status heading names one of these words
     key = _rules().heading_prefix.sub("", key, count=1)
     for status, pat in _rules().heading:
-        if pat.fullmatch(key, timeout=TIMEOUT):
+        if pat.fullmatch(key, timeout=limit(key, TIMEOUT)):
             return status
     return None
 
@@ -273,7 +273,7 @@ def lead_in_op(text: str) -> tuple[str, int | None] | None:
     best: tuple[int, str, int | None] | None = None
     for op, minimum, pat in _rules().ops:
         try:
-            matches = list(pat.finditer(text, timeout=TIMEOUT))
+            matches = list(pat.finditer(text, timeout=limit(text, TIMEOUT)))
         except TimeoutError:
             continue
         for m in matches:

@@ -48,7 +48,7 @@ from extractor.document import Line
 from extractor.models.contract import Definition
 from extractor.rules import load
 from extractor.segment.sections import SectionNode, lexicon
-from extractor.textutil import clean_space, fold
+from extractor.textutil import clean_space, fold, limit
 
 INDENT = 4.0  # points right of the margin that make a line indented
 TEXT_COLUMN = 2.0  # stand-in points per leading space in text documents
@@ -135,11 +135,12 @@ def _fallback_blocks(kept: list[Line]) -> list[list[Line]]:
         text = clean_space(kept[k].text)
         first = _LETTER.search(text)
         # a heading is capitalised: a lower-case "definition" ends a wrapped sentence
-        if first and first.group(0).isupper() and r.heading.match(text, timeout=0.05):
+        if first and first.group(0).isupper() and r.heading.match(text, timeout=limit(text, 0.05)):
             j = k + 1
             while j < len(kept):
                 t = clean_space(kept[j].text)
-                if r.next_heading.match(t, timeout=0.05) or r.heading.match(t, timeout=0.05) \
+                tmo = limit(t, 0.05)
+                if r.next_heading.match(t, timeout=tmo) or r.heading.match(t, timeout=tmo) \
                         or is_heading(t):
                     break
                 j += 1
@@ -183,12 +184,12 @@ def _colon_term(text: str) -> tuple[str, int] | None:
 
 def _verb_term(text: str) -> tuple[str, int] | None:
     r = rules()
-    m = r.verb.match(text, timeout=0.05)
+    m = r.verb.match(text, timeout=limit(text, 0.05))
     if m:
         term = clean_space(m.group("term"))
         if len(term.split()) <= 8 and term[:1].isupper():
             return term, m.start() + len(m.group(0)) - len(m.group(0).lstrip())
-    m = r.strong.match(text, timeout=0.05)
+    m = r.strong.match(text, timeout=limit(text, 0.05))
     if m:
         term = clean_space(m.group("qterm") or m.group("cterm") or m.group("uterm"))
         if len(term.split()) <= 8:
@@ -200,7 +201,7 @@ def _verb_term(text: str) -> tuple[str, int] | None:
 def _dash_term(text: str) -> tuple[str, int] | None:
     """(term, definition offset) for "Term – Definition" / "Term- Definition"."""
     r = rules()
-    m = r.dash.match(text, timeout=0.05)
+    m = r.dash.match(text, timeout=limit(text, 0.05))
     if not m:
         return None
     term = clean_space(m.group("term"))
@@ -212,7 +213,7 @@ def _dash_term(text: str) -> tuple[str, int] | None:
 
 def _numbered_term(text: str) -> tuple[str, int, bool] | None:
     """"Childhood is the period ..." as a numbered item of a definitions list."""
-    m = rules().numbered.match(text, timeout=0.05)
+    m = rules().numbered.match(text, timeout=limit(text, 0.05))
     if not m:
         return None
     term = clean_space(m.group("term"))

@@ -67,7 +67,7 @@ from extractor.models.contract import (
 from extractor.rules import compile_all, load
 from extractor.segment.paragraphs import is_double_spaced
 from extractor.segment.sections import lexicon
-from extractor.textutil import clean_space, fold
+from extractor.textutil import clean_space, fold, limit
 
 _T = 0.2  # seconds: timeout for any pattern match that could backtrack
 _FLAGS = regex.I | regex.V1
@@ -219,7 +219,7 @@ def _rules() -> _Rules:
 
 def _search(pats: list[regex.Pattern[str]], text: str) -> regex.Match[str] | None:
     for pat in pats:
-        m = pat.search(text, timeout=_T)
+        m = pat.search(text, timeout=limit(text, _T))
         if m:
             return m
     return None
@@ -227,7 +227,7 @@ def _search(pats: list[regex.Pattern[str]], text: str) -> regex.Match[str] | Non
 
 def _full(pats: list[regex.Pattern[str]], text: str) -> regex.Match[str] | None:
     for pat in pats:
-        m = pat.fullmatch(text, timeout=_T)
+        m = pat.fullmatch(text, timeout=limit(text, _T))
         if m:
             return m
     return None
@@ -326,8 +326,8 @@ def _join_texts(texts: list[str]) -> str:
 
 def _layout(text: str) -> str | None:
     for lid, all_of, any_of in _rules().layouts:
-        if all(p.search(text, timeout=_T) for p in all_of) and (
-            not any_of or any(p.search(text, timeout=_T) for p in any_of)
+        if all(p.search(text, timeout=limit(text, _T)) for p in all_of) and (
+            not any_of or any(p.search(text, timeout=limit(text, _T)) for p in any_of)
         ):
             return lid
     return None
@@ -355,8 +355,9 @@ def _metadata(text: str, header: str, layout: str | None) -> ImrMetadata:
             values[name] = v.upper() if name == "case_number" else v.capitalize()
         else:
             values[name] = iso_date(m["v"])
-    program = layout is not None or sum(1 for p in rules.program if p.search(text, timeout=_T)) >= 2
-    org = next((name for name, p in rules.organizations if p.search(text, timeout=_T)), None)
+    tmo = limit(text, _T)
+    program = layout is not None or sum(1 for p in rules.program if p.search(text, timeout=tmo)) > 1
+    org = next((name for name, p in rules.organizations if p.search(text, timeout=tmo)), None)
     return ImrMetadata(
         jurisdiction=rules.jurisdiction if program else None, organization=org, layout=layout,
         **values,  # type: ignore[arg-type]
@@ -430,7 +431,7 @@ def _reviewer(lines: list[Line], regions: list[_Region], thr: int) -> Reviewer:
         # "Licensed in Psychology and is licensed to practice in California": the phrase whose
         # names are all states wins, else the first
         found = [_states(m["v"]) for pat in c["licensed"]
-                 for m in pat.finditer(text, timeout=_T)]
+                 for m in pat.finditer(text, timeout=limit(text, _T))]
         known = set(c["states"].values())
         licensure = next((f for f in found if f and all(x in known for x in f)),
                          found[0] if found else [])
@@ -442,7 +443,7 @@ def _reviewer(lines: list[Line], regions: list[_Region], thr: int) -> Reviewer:
         for pats, split in ((c["subspecialty"], _split_list_keep_and),
                             (c["licensed_as"], _split_list)):  # "Chiropractor and Acupuncturist"
             for pat in pats:
-                for sm in pat.finditer(text, timeout=_T):
+                for sm in pat.finditer(text, timeout=limit(text, _T)):
                     for s in split(sm["v"]):
                         if s not in specialties:
                             specialties.append(s)
@@ -551,7 +552,7 @@ def _pieces(tail: str) -> list[tuple[int, int, bool]]:
     seps = r"\s*;\s*" if fixed else r"\s*,\s*(?:(?:and|or)\s+)?|\s+and\s+(?!/)"
     out: list[tuple[int, int, bool]] = []
     pos = 0
-    for m in regex.finditer(seps, tail, timeout=_T):
+    for m in regex.finditer(seps, tail, timeout=limit(seps, _T)):
         out.append((pos, m.start(), fixed))
         pos = m.end()
     out.append((pos, len(tail), fixed))
@@ -566,7 +567,7 @@ def _diagnosis_list(tail: str) -> list[str]:
     pending: int | None = None
     for a, b, fixed in _pieces(tail):
         piece = tail[a:b]
-        if fixed or cond.search(piece, timeout=_T):
+        if fixed or cond.search(piece, timeout=limit(piece, _T)):
             groups.append([a if pending is None else pending, b])
             heads.append(piece)
             pending = None
@@ -615,17 +616,17 @@ def _label(text: str) -> tuple[str, str] | None:
     """(label kind, text after the label) when a line opens with a decision label."""
     t = text.strip()
     for kind, with_colon, alone in _label_res():
-        m = with_colon.match(t, timeout=_T)
+        m = with_colon.match(t, timeout=limit(t, _T))
         if m:
             return kind, m["rest"].strip()
-        if alone.fullmatch(t, timeout=_T):
+        if alone.fullmatch(t, timeout=limit(t, _T)):
             return kind, ""
     return None
 
 
 def _outcome_split(text: str) -> tuple[str, str] | None:
     """'MRI of the knee: Upheld' -> ('MRI of the knee', 'Upheld')."""
-    m = _rules().compiled["outcome_line"].search(text, timeout=_T)
+    m = _rules().compiled["outcome_line"].search(text, timeout=limit(text, _T))
     if not m or not text[: m.start()].strip():
         return None
     return text[: m.start()].strip(), m["out"]
@@ -694,7 +695,9 @@ def _item_start(
     """First line of the item whose text ends at `last` (walks back, at most 12 lines)."""
     c = _rules().compiled
     j = last
-    if c["outcome_word"].fullmatch(lines[last].text.strip(), timeout=_T) and last - 1 >= floor:
+    last_text = lines[last].text
+    if c["outcome_word"].fullmatch(last_text.strip(), timeout=limit(last_text, _T)) \
+            and last - 1 >= floor:
         j = last - 1
         if (
             _label(lines[j].text) or j in anchors or _full(c["intro"], lines[j].text.strip())
@@ -733,7 +736,7 @@ def _labelled_items(lines: list[Line], start: int, end: int, thr: int) -> list[_
             continue
         nxt = lines[i + 1].text.strip() if i + 1 < end else ""
         followed = i + 1 >= end or bool(_label(nxt)) or lines[i].bold
-        if c["outcome_word"].fullmatch(t, timeout=_T):
+        if c["outcome_word"].fullmatch(t, timeout=limit(t, _T)):
             if i > start and not _label(lines[i - 1].text):
                 anchors.append(i)
         elif _outcome_split(t) and (followed or not nxt):
@@ -766,14 +769,15 @@ def _labelled_items(lines: list[Line], start: int, end: int, thr: int) -> list[_
         block = lines[s:stop]
         head = _join(lines[s : a + 1])
         if by_label:
-            verdict = c["verdict"].search(head, timeout=_T)
+            verdict = c["verdict"].search(head, timeout=limit(head, _T))
             if verdict and head[: verdict.start()].strip():
                 request = _clean_request(head[: verdict.start()])
                 outcome = "upheld" if verdict["neg"] else "overturned"
             else:
                 request, outcome = _clean_request(head), None
         else:
-            word = c["outcome_word"].fullmatch(lines[a].text.strip(), timeout=_T)
+            word = c["outcome_word"].fullmatch(lines[a].text.strip(),
+                                               timeout=limit(lines[a].text, _T))
             if word and a > s:
                 request = _clean_request(_join(lines[s:a]))
                 outcome = _outcome_word(word["out"])
@@ -800,10 +804,10 @@ def _numbered_runs(
     runs = []
     i = start
     while i < end:
-        if opener.match(lines[i].text.strip(), timeout=_T):
+        if opener.match(lines[i].text.strip(), timeout=limit(lines[i].text, _T)):
             j = i
             while j + 1 < end and j - i < 5 and not lines[j].text.strip().endswith(tuple(done)):
-                if opener.match(lines[j + 1].text.strip(), timeout=_T):
+                if opener.match(lines[j + 1].text.strip(), timeout=limit(lines[j + 1].text, _T)):
                     break
                 j += 1
             runs.append((i, j))
@@ -819,14 +823,14 @@ def _notice_items(lines: list[Line], start: int, end: int) -> list[_Item]:
     c = _rules().compiled
     statements: dict[str, tuple[str, str, list[Line]]] = {}
     for i, j in _numbered_runs(lines, start, end, c["statement_start"], "."):
-        m = c["statement"].match(_join(lines[i : j + 1]), timeout=_T)
+        m = c["statement"].match(joined := _join(lines[i : j + 1]), timeout=limit(joined, _T))
         if m and m["n"] not in statements:
             verdict = "upheld" if "not" in m["verdict"].lower() else "overturned"
             statements[m["n"]] = (_clean_request(m["req"]), verdict, lines[i : j + 1])
     blocks: dict[str, tuple[str, list[Line], list[Line]]] = {}  # request, block, detail lines
     runs = _numbered_runs(lines, start, end, c["block_start"], ":")
     for k, (i, j) in enumerate(runs):
-        m = c["block"].match(_join(lines[i : j + 1]), timeout=_T)
+        m = c["block"].match(joined := _join(lines[i : j + 1]), timeout=limit(joined, _T))
         stop = runs[k + 1][0] if k + 1 < len(runs) else _end_of_letter(lines, j + 1, end)
         if m and m["n"] not in blocks:
             blocks[m["n"]] = (_clean_request(m["req"]), lines[i:stop], lines[j + 1 : stop])
@@ -879,9 +883,9 @@ def _review_items(lines: list[Line], regions: list[_Region]) -> list[_Item]:
         outcome = None
         if rat and rat[0].heading is not None:
             heading = rat[0].heading.text
-            if c["review_not"].search(heading, timeout=_T):
+            if c["review_not"].search(heading, timeout=limit(heading, _T)):
                 outcome = "upheld"
-            elif c["review_yes"].search(heading, timeout=_T):
+            elif c["review_yes"].search(heading, timeout=limit(heading, _T)):
                 outcome = "overturned"
         for q, chunk in enumerate(chunks):
             req = c["issue_lead"].sub("", _strip_number(_join(chunk)), count=1)
@@ -910,7 +914,7 @@ def _review_items(lines: list[Line], regions: list[_Region]) -> list[_Item]:
 def _pages(text: str) -> list[str]:
     c = _rules().compiled
     out: list[str] = []
-    for m in c["g_pages"].finditer(text, timeout=_T):
+    for m in c["g_pages"].finditer(text, timeout=limit(text, _T)):
         for p in _re(r",|\band\b|&").split(m["v"]):
             p = _re(r"(?<=\d)\s*[-–]\s*(?=\d)").sub("-", p.strip())
             if p and p not in out:
@@ -939,13 +943,14 @@ def _sections(text: str) -> list[str]:
 
 def _source_of(text: str) -> str | None:
     for sid, pat in _rules().compiled["g_sources"]:
-        if pat.search(text, timeout=_T):
+        if pat.search(text, timeout=limit(text, _T)):
             return sid
     return None
 
 
 def _all_sources(text: str) -> list[str]:
-    return [sid for sid, pat in _rules().compiled["g_sources"] if pat.search(text, timeout=_T)]
+    tmo = limit(text, _T)
+    return [sid for sid, pat in _rules().compiled["g_sources"] if pat.search(text, timeout=tmo)]
 
 
 def _split_chapters(text: str) -> list[str]:
@@ -955,8 +960,8 @@ def _split_chapters(text: str) -> list[str]:
     c = _rules().compiled
     pieces: list[str] = []
     last = 0
-    for m in c["g_mtus_split"].finditer(text, timeout=_T):
-        if c["g_year"].search(text[last : m.start()], timeout=_T):
+    for m in c["g_mtus_split"].finditer(text, timeout=limit(text, _T)):
+        if c["g_year"].search(text[last : m.start()], timeout=limit(text, _T)):
             pieces.append(text[last : m.start()])
             last = m.end()
     pieces.append(text[last:])
@@ -971,7 +976,7 @@ def _mtus_parts(segment: str) -> list[GuidelineCitation]:
         piece = piece.strip(" .;,")
         if not piece:
             continue
-        m = c["g_mtus_part"].fullmatch(piece, timeout=_T)
+        m = c["g_mtus_part"].fullmatch(piece, timeout=limit(piece, _T))
         sources = ["MTUS"] + [s for s in _all_sources(segment) if s != "MTUS"]
         if not m:
             out.append(GuidelineCitation(text=piece, source="MTUS", sources=sources,
@@ -1001,14 +1006,14 @@ def _other_part(segment: str, non_mtus: bool) -> GuidelineCitation:
     title = _strip_tail(title)
     title = c["g_edition"].sub("", title, count=1)  # "2nd Edition (2004), Chapter 7, X" -> "X"
     sections: list[str] = []
-    m = c["g_titled"].fullmatch(title, timeout=_T)
+    m = c["g_titled"].fullmatch(title, timeout=limit(title, _T))
     if m:  # "Chronic Pain Medical Treatment Guidelines (2009), Opioids, Tramadol"
         title, sections = m["title"], _sections(m["rest"])
     name = clean_space(title).strip(" ,.;:-–") or None
-    chapter = c["g_chapter"].search(segment, timeout=_T) or (
-        c["g_named_chapter"].search(name, timeout=_T) if name else None
+    chapter = c["g_chapter"].search(segment, timeout=limit(segment, _T)) or (
+        c["g_named_chapter"].search(name, timeout=limit(name, _T)) if name else None
     )
-    year = c["g_year"].search(segment, timeout=_T)
+    year = c["g_year"].search(segment, timeout=limit(segment, _T))
     return GuidelineCitation(
         text=segment.strip(), source=source, title=name, chapter=chapter["v"] if chapter else None,
         sections=sections, pages=_pages(segment), year=year["v"] if year else None,
@@ -1019,7 +1024,7 @@ def _other_part(segment: str, non_mtus: bool) -> GuidelineCitation:
 def _strip_lead(text: str) -> str:
     """'The Claims Administrator based its decision on the X' -> 'X'."""
     for pat in _rules().compiled["g_lead"]:
-        m = pat.match(text, timeout=_T)
+        m = pat.match(text, timeout=limit(text, _T))
         if m:
             return text[m.end():]
     return text
@@ -1039,15 +1044,16 @@ def parse_guideline(text: str | None) -> GuidelineCitation | None:
     if not text or not text.strip() or _search(c["g_none"], text):
         return None
     text = clean_space(text)
-    segments = [s.strip() for s in c["g_segment"].split(text, timeout=_T)[1:] if s.strip()]
+    pieces = c["g_segment"].split(text, timeout=limit(text, _T))
+    segments = [s.strip() for s in pieces[1:] if s.strip()]
     if not segments:
         segments = [text]
     parsed: list[GuidelineCitation] = []
     for seg in segments:
-        m = c["g_non_mtus"].match(seg, timeout=_T)
+        m = c["g_non_mtus"].match(seg, timeout=limit(seg, _T))
         if m:
             parsed.append(_other_part(seg[m.end():], non_mtus=True))
-        elif c["g_mtus"].match(seg, timeout=_T):
+        elif c["g_mtus"].match(seg, timeout=limit(seg, _T)):
             parsed.extend(_mtus_parts(seg))
         else:
             parsed.append(_other_part(seg, non_mtus=False))
@@ -1069,7 +1075,7 @@ def _partial(request: str) -> PartialRequest | None:
     """'X was the original request. Y was authorized by the Claims Administrator. The remaining
     IMR eligible portion of the original request, Z' -> (X, Y, Z)."""
     c = _rules().compiled
-    m = c["partial_original"].search(request, timeout=_T)
+    m = c["partial_original"].search(request, timeout=limit(request, _T))
     if not m:
         return None
     rest = request[m.end():]

@@ -54,6 +54,7 @@ from extractor.textutil import (
     clean_space,
     joined_gate,
     joined_gates,
+    limit,
     touched_lines,
 )
 
@@ -225,7 +226,8 @@ def label_hits(text: str) -> list[_Hit]:
 
 def _label_starts_one(text: str) -> list[int]:
     # every start where some label matches (overlapped: one start per position)
-    return [m.start() for m in rules().any_label.finditer(text, overlapped=True, timeout=0.1)]
+    found = rules().any_label.finditer(text, overlapped=True, timeout=limit(text, 0.1))
+    return [m.start() for m in found]
 
 
 def _label_starts(texts: list[str]) -> list[list[int]]:
@@ -252,7 +254,7 @@ def _hits_at(text: str, starts: list[int]) -> list[_Hit]:
         for at in starts:
             if at < resume:
                 continue
-            m = lab.pattern.match(text, at, timeout=0.1)
+            m = lab.pattern.match(text, at, timeout=limit(text, 0.1))
             if m and m.end() > m.start():
                 found.append((m.start(), m.end(), lab))
                 resume = m.end()
@@ -386,16 +388,16 @@ def doc_type_of(text: str) -> tuple[str, str] | None:
     r = rules()
     # "Blue Cross Blue Shield of Somewhere Medical Policy" (publishers tried only where one
     # opens the line, types only where one opens what is left)
-    if r.publisher_start.match(t, timeout=0.05):
+    if r.publisher_start.match(t, timeout=limit(t, 0.05)):
         for _, pub in r.publishers:
-            pm = pub.match(t, timeout=0.05)
+            pm = pub.match(t, timeout=limit(t, 0.05))
             if pm and pm.end() < len(t):
                 t = t[pm.end():].strip()
                 break
-    if not r.type_start.match(t, timeout=0.05):
+    if not r.type_start.match(t, timeout=limit(t, 0.05)):
         return None
     for name, pat in r.doc_types:
-        m = pat.match(t, timeout=0.05)
+        m = pat.match(t, timeout=limit(t, 0.05))
         if not m:
             continue
         rest = t[m.end():].strip()
@@ -416,7 +418,7 @@ def _known_id(text: str) -> str | None:
 
 def _stamp_title(line: Line) -> tuple[str | None, str | None]:
     """(title, id) from a browser print stamp at the top of page 1."""
-    m = rules().stamp.match(line.text, timeout=0.05)
+    m = rules().stamp.match(line.text, timeout=limit(line.text, 0.05))
     if not m:
         return None, None
     title = m.group("title").strip()
@@ -491,7 +493,7 @@ def _clean_title(title: str) -> tuple[str, str | None, str | None]:
 def _split_type(title: str) -> tuple[str, str | None]:
     """A title that ends with the document type ("Widget Testing Medical Policy")."""
     for name, pat in rules().doc_types:
-        for m in pat.finditer(title, timeout=0.05):
+        for m in pat.finditer(title, timeout=limit(title, 0.05)):
             if m.end() == len(title) and m.start() > 0 and title[m.start() - 1] == " ":
                 head = title[: m.start()].strip()
                 if len(head.split()) >= 2:
@@ -543,9 +545,9 @@ def _mcd_status(ctx: Context) -> str | None:
     if not r.mcd_line.search(ctx.raw.text, timeout=1.0):  # a line is a stretch of the text
         return None
     for line in ctx.raw.lines:
-        if r.mcd_line.search(line.text, timeout=0.05):
+        if r.mcd_line.search(line.text, timeout=limit(line.text, 0.05)):
             for pat in r.mcd_phrases:
-                m = pat.search(line.text, timeout=0.05)
+                m = pat.search(line.text, timeout=limit(line.text, 0.05))
                 if m:
                     return clean_space(m.group(0))
     return None
@@ -557,16 +559,16 @@ def _publisher(header: list[Line], ctx: Context) -> str | None:
     joined = rules().publishers_joined
     for k in candidate_lines(joined, [ln.text for ln in header]):
         line = header[k]
-        if joined is None and not any_publisher.search(line.text, timeout=0.05):
+        if joined is None and not any_publisher.search(line.text, timeout=limit(line.text, 0.05)):
             continue
         for name, pat in pubs:
-            if pat.search(line.text, timeout=0.05):
+            if pat.search(line.text, timeout=limit(line.text, 0.05)):
                 return name
-    if not any_publisher.search(ctx.raw.text, timeout=1.0):
+    if not any_publisher.search(ctx.raw.text, timeout=limit(ctx.raw.text, 1.0)):
         return None
     counts: Counter[str] = Counter()
     for name, pat in pubs:
-        counts[name] = len(pat.findall(ctx.raw.text, timeout=1.0))
+        counts[name] = len(pat.findall(ctx.raw.text, timeout=limit(ctx.raw.text, 1.0)))
     best = counts.most_common(1)
     return best[0][0] if best and best[0][1] else None
 

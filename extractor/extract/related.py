@@ -32,7 +32,7 @@ from extractor.document import Line
 from extractor.extract.metadata import parse_date
 from extractor.models.contract import HistoryRow, RelatedDocument
 from extractor.rules import load
-from extractor.textutil import clean_space, fold, joined_gate, touched_lines
+from extractor.textutil import clean_space, fold, joined_gate, limit, touched_lines
 
 # the document's id opening its first history row ("MP 2.312 02/21/2020 Consensus Review.")
 _LEADING_ID = regex.compile(r"^[A-Z]{1,5}[ -]?\d+(?:\.\d+)*\s+(?=\d{1,2}/\d)")
@@ -76,7 +76,7 @@ def _rules() -> _Rules:
 
 
 def _entry(line: Line) -> tuple[str, str | None] | None:
-    m = _rules().entry.match(clean_space(line.text), timeout=0.05)
+    m = _rules().entry.match(clean_space(line.text), timeout=limit(line.text, 0.05))
     if not m:
         return None
     title = m.group("title").strip() or None
@@ -91,7 +91,8 @@ def _listed_after_lead_ins(lines: list[Line]) -> list[tuple[str, str | None, Lin
     maybe = touched_lines(joined, [ln.text for ln in lines]) if joined is not None else None
     k = 0
     while k < len(lines):
-        if (maybe is None or k in maybe) and lead_in.search(lines[k].text, timeout=0.05):
+        text = lines[k].text
+        if (maybe is None or k in maybe) and lead_in.search(text, timeout=limit(text, 0.05)):
             j = k + 1
             while j < len(lines) and (e := _entry(lines[j])) is not None:
                 out.append((e[0], e[1], lines[j]))
@@ -133,11 +134,11 @@ def _row_start(text: str) -> tuple[str | None, str | None, str] | None:
     """(status, iso date, rest) when a line opens a history row."""
     t = _LEADING_ID.sub("", clean_space(text), count=1)
     status = None
-    m = _rules().status.match(t, timeout=0.05)
+    m = _rules().status.match(t, timeout=limit(t, 0.05))
     if m:
         status = m.group("status")
         t = t[m.end():].strip()
-    d = _DATE_START.match(t, timeout=0.05)
+    d = _DATE_START.match(t, timeout=limit(t, 0.05))
     date = None
     if d:
         date = parse_date(d.group("date"))

@@ -32,7 +32,7 @@ from extractor.segment.paragraphs import (
     text_map,
 )
 from extractor.textmap import TextMap
-from extractor.textutil import fold
+from extractor.textutil import fold, limit
 
 _NUMBERING = regex.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])[.)]\s+")
 _TRAILING = regex.compile(r"(?:\s+(?:back to )?top)?[\s:\-–]+$|\s+(?:back to )?top$", regex.I)
@@ -118,7 +118,7 @@ class Lexicon:
         if kind:
             return kind
         for pat, pkind in self.patterns:
-            if pat.fullmatch(k, timeout=0.05):
+            if pat.fullmatch(k, timeout=limit(k, 0.05)):
                 return pkind
         if "/" in k:  # "Description/Scope", "Description/Background": the first part decides
             return self.headings.get(k.split("/")[0].strip())
