@@ -43,6 +43,25 @@ _NARRATIVE = {"description", "clinical_indications", "discussion", "background",
 MAX_HEADING_WORDS = 12
 
 
+def _may_end_leader(text: str) -> bool:
+    """Can _LEADER match `text` (single-spaced, so its only white space is " ")? It matches
+    where the text ends in dots and spaces holding three dots or more, then digits, or in a
+    space and one to three digits. A non-ASCII character may be a digit the regex module
+    knows: then the answer is yes."""
+    body = text.rstrip("0123456789")
+    digits = len(text) - len(body)
+    if not body[-1:].isascii():
+        return True
+    if digits and digits <= 3 and body.endswith(" "):
+        return True
+    return body[len(body.rstrip(". ")):].count(".") >= 3
+
+
+def more_words(text: str, n: int) -> bool:
+    """`len(text.split()) > n` without splitting all of a long line."""
+    return len(text.split(None, n)) > n
+
+
 @dataclass(slots=True)
 class SectionNode:
     id: int
@@ -75,6 +94,7 @@ class SectionNode:
 
 
 _MEMO_MAX = 4096  # texts remembered per lexicon (a page or two of lines; then it starts over)
+_UNSEEN = "\0unseen"  # a memo's "not there" (None is a value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,21 +117,34 @@ class Lexicon:
     def _key(self, text: str) -> str:
         if len(text) > 200:  # no heading is this long: skip strips quadratic in long runs
             return fold(text)
-        text = _LEADER.sub("", " ".join(text.split()))  # "Coding ........ 9" in a table of contents
-        return _TRAILING.sub("", fold(_NUMBERING.sub("", text)))
+        # Each strip below runs only where its pattern can match (most lines end in a letter
+        # and start without a label): a regex search tries every position of the line.
+        text = " ".join(text.split())
+        if _may_end_leader(text):  # "Coding ........ 9" in a table of contents
+            text = _LEADER.sub("", text)
+        if ". " in text[:7] or ") " in text[:7]:  # _NUMBERING's "." or ")" is by the 6th character
+            text = _NUMBERING.sub("", text)
+        k = fold(text)
+        # _TRAILING ends in ":", "-" ("–" folds to it) or "top"; folded text ends in no white space
+        last = k[-1:]
+        if last not in ":-p" and last.isascii():
+            return k
+        # A match is a run of " :-–" at the end, led by at most " back to top" (12 characters,
+        # folded text has single spaces): searched from there, not tried at every position.
+        m = _TRAILING.search(k, max(0, len(k.rstrip(" :-–")) - 12))
+        return k[: m.start()] if m else k
 
     def top(self, text: str) -> str | None:
-        try:
-            return self._tops[text]
-        except KeyError:
-            pass
+        kind = self._tops.get(text, _UNSEEN)  # not try/except: most lookups miss once
+        if kind is not _UNSEEN:
+            return kind
         if len(self._tops) >= _MEMO_MAX:
             self._tops.clear()
         kind = self._tops[text] = self._top(text)
         return kind
 
     def _top(self, text: str) -> str | None:
-        if len(text.split()) > MAX_HEADING_WORDS or text.endswith((".", ",", ";")):
+        if text.endswith((".", ",", ";")) or more_words(text, MAX_HEADING_WORDS):
             return None
         k = self.key(text)
         kind = self.headings.get(k)
@@ -125,7 +158,7 @@ class Lexicon:
         return None
 
     def is_sub(self, text: str) -> bool:
-        return len(text.split()) <= MAX_HEADING_WORDS and self.key(text) in self.sub
+        return not more_words(text, MAX_HEADING_WORDS) and self.key(text) in self.sub
 
     def is_heading(self, text: str) -> bool:
         return self.top(text) is not None or self.is_sub(text)
@@ -155,11 +188,12 @@ def _stands_out(style: tuple[float, bool], body: tuple[float, bool] | None) -> b
 
 
 def _heading_style(
-    lines: list[Line], lex: Lexicon, body: tuple[float, bool] | None
+    lines: list[Line], tops: list[str | None], body: tuple[float, bool] | None
 ) -> tuple[float, bool] | None:
     """The type most vocabulary headings share (ties: the larger), among types that stand out."""
     styles = Counter(
-        s for ln in lines if lex.top(ln.text) and (s := _style(ln)) and _stands_out(s, body)
+        s for ln, kind in zip(lines, tops, strict=True)
+        if kind and (s := _style(ln)) and _stands_out(s, body)
     )
     if not styles:
         return None
@@ -171,16 +205,16 @@ def _same_style(line: Line, style: tuple[float, bool]) -> bool:
 
 
 def _unknown_headings_plausible(
-    lines: list[Line], lex: Lexicon, style: tuple[float, bool] | None
+    lines: list[Line], tops: list[str | None], style: tuple[float, bool] | None
 ) -> bool:
     """Lines in heading type that the vocabulary does not know are headings only while they
     are not far more common than known ones (else the type also sets table cells, labels...)."""
     if style is None:
         return False
     known = unknown = 0
-    for ln in lines:
+    for ln, kind in zip(lines, tops, strict=True):
         if _same_style(ln, style):
-            if lex.top(ln.text):
+            if kind:
                 known += 1
             elif _looks_like_title(ln.text):
                 unknown += 1
@@ -188,23 +222,24 @@ def _unknown_headings_plausible(
 
 
 def _numbered_headings(
-    lines: list[Line], lex: Lexicon, style: tuple[float, bool] | None
+    lines: list[Line], tops: list[str | None], style: tuple[float, bool] | None
 ) -> bool:
     """Most recognised headings in the heading type carry a number ("IV. RATIONALE")."""
     if style is None:
         return False
-    heads = [ln for ln in lines if _same_style(ln, style) and lex.top(ln.text)]
+    heads = [ln for ln, kind in zip(lines, tops, strict=True) if kind and _same_style(ln, style)]
     with_number = sum(1 for ln in heads if _NUMBERING.match(ln.text))
     return len(heads) >= 3 and with_number >= 0.6 * len(heads)
 
 
 def _looks_like_title(text: str) -> bool:
+    # cheapest tests first: most lines fail the first or second
     return (
-        len(text.split()) <= MAX_HEADING_WORDS
+        text[:1].isupper()
+        and not more_words(text, MAX_HEADING_WORDS)
         and not SENTENCE_END.search(text)
         and not text.endswith((",", ";"))
         and any(ch.isalpha() for ch in text)
-        and text[:1].isupper()
         and not LIST_LABEL.match(text)
         and not CODE_ROW.match(text)
     )
@@ -214,23 +249,27 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
     """Kept lines -> (front matter lines, sections in document order)."""
     lex = lexicon(family)
     double = is_double_spaced(lines)
+    # Each line's facts are read once here, for all the passes below: a line of more than
+    # MAX_HEADING_WORDS words is neither a heading nor a subheading (most lines of a document)
+    short = [not more_words(ln.text, MAX_HEADING_WORDS) for ln in lines]
+    tops = [lex.top(ln.text) if sh else None for ln, sh in zip(lines, short, strict=True)]
     body_styles = Counter(s for ln in lines if (s := _style(ln)))
     body = body_styles.most_common(1)[0][0] if body_styles else None
-    style = _heading_style(lines, lex, body)
+    style = _heading_style(lines, tops, body)
     front: list[Line] = []
     sections: list[SectionNode] = []
     top: SectionNode | None = None
     toc: set[str] | None = None  # inside a table of contents: the entries seen so far
     toc_page = 0
     right = max((ln.x1 for ln in lines if ln.x1 is not None), default=None)
-    numbered = _numbered_headings(lines, lex, style)
+    numbered = _numbered_headings(lines, tops, style)
     # IMR letters set their disputed items in heading type: there, unknown lines are not headings
-    others_ok = family != "imr" and _unknown_headings_plausible(lines, lex, style)
+    others_ok = family != "imr" and _unknown_headings_plausible(lines, tops, style)
     # a heading that recurs ("Rationale" under every topic) labels subsections
     counts = Counter(
         lex.key(ln.text)
-        for ln in lines
-        if lex.top(ln.text) and ((st := _style(ln)) is None or _stands_out(st, body))
+        for ln, kind in zip(lines, tops, strict=True)
+        if kind and ((st := _style(ln)) is None or _stands_out(st, body))
     )
     recurring = {k for k, n in counts.items() if n >= 3}
 
@@ -242,9 +281,7 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
 
     current: SectionNode | None = None
     for i, line in enumerate(lines):
-        prev = lines[i - 1] if i else None
-        nxt = lines[i + 1] if i + 1 < len(lines) else None
-        kind = lex.top(line.text)
+        kind = tops[i]
         line_style = _style(line)
         if kind and line_style is not None and not _stands_out(line_style, body):
             kind = None  # vocabulary word in body type: a table of contents entry or prose
@@ -287,7 +324,11 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
         elif kind:
             top = current = open_section(kind, line, 1, None)
             continue
-        if top is not None and _is_subheading(line, prev, nxt, top, lex, style, body):
+        # a long line is no subheading (_is_subheading would say so more slowly)
+        if top is not None and short[i] and _is_subheading(
+            line, lines[i - 1] if i else None, lines[i + 1] if i + 1 < len(lines) else None,
+            top, lex, style, body,
+        ):
             current = open_section(top.kind, line, 2, top.id)
             continue
         if current is None:
@@ -315,7 +356,7 @@ def _is_subheading(
 ) -> bool:
     if lex.is_sub(line.text):
         return True
-    if top.kind not in _NARRATIVE or not _looks_like_title(line.text) or nxt is None:
+    if top.kind not in _NARRATIVE or nxt is None or not _looks_like_title(line.text):
         return False
     if prev is not None and prev.text.endswith(":"):
         return False  # the line completes a lead-in ("see the following document:")
