@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
+from itertools import accumulate
 
 from extractor.document import Line
 
@@ -18,20 +19,16 @@ class TextMap:
 
     def __init__(self, lines: Sequence[Line], seps: Sequence[str] | None = None) -> None:
         """Join `lines`; `seps[k]` goes between line k and k+1 (default a space)."""
-        parts: list[str] = []
-        starts: list[int] = []
-        pos = 0
-        for k, line in enumerate(lines):
-            if k:
-                sep = seps[k - 1] if seps is not None else " "
-                parts.append(sep)
-                pos += len(sep)
-            starts.append(pos)
-            parts.append(line.text)
-            pos += len(line.text)
+        texts = [ln.text for ln in lines]
+        n = len(texts)
+        # texts and separators interleaved: one join, and each text's start is the running
+        # length of the parts before it
+        parts = [""] * max(2 * n - 1, 0)
+        parts[0::2] = texts
+        parts[1::2] = [" "] * (n - 1) if seps is None else seps[: max(n - 1, 0)]
         self.text = "".join(parts)
         self.lines = list(lines)
-        self._clean_starts = starts
+        self._clean_starts = list(accumulate(map(len, parts), initial=0))[0 : 2 * n : 2]
 
     def line_at(self, i: int) -> int:
         """Index (in self.lines) of the line holding clean offset i (separators go left)."""

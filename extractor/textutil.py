@@ -46,6 +46,11 @@ def clean_space(text: str) -> str:
     return " ".join(text.split())
 
 
+def more_words(text: str, n: int) -> bool:
+    """`len(text.split()) > n`, without splitting all of a long line."""
+    return len(text.split(None, n)) > n
+
+
 def words(text: str) -> list[str]:
     """Folded word tokens (letters and digits)."""
     return WORD.findall(fold(text))

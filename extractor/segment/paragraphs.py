@@ -6,6 +6,10 @@ A line starts a new block when:
   3. (PDF, or text that is not double spaced) a blank gap separates it from the line before;
   4. its indentation or type differs from the line before (PDF).
 Otherwise it continues the paragraph, joined with one space ("-" at a line end joins as is).
+
+Every section's text goes through here, line by line: the tests on a line are ordered cheapest
+first, the regular expressions last, and each line's own facts are read once, not again when
+it is the line before the next one.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import regex
 
 from extractor.document import Line
 from extractor.textmap import TextMap
+from extractor.textutil import more_words
 
 LIST_LABEL = regex.compile(
     r"^(?:\(?(?:[A-Z]|[a-z]|\d{1,3}|[ivxlc]{1,6}|[IVXLC]{1,6})[.)](?=\s|$)|[•·▪●○■◦►▶✓\-–*](?=\s))"
@@ -22,12 +27,48 @@ CODE_ROW = regex.compile(
     r"^(?:\d{4}[0-9A-Z]|[A-Z]\d{4}|[A-Z]\d{2}(?:\.[0-9A-Z]{1,4})?|\d{4}[FTU]|[0-9A-HJ-NP-Z]{7})"
     r"(?:\s*[-–]\s*\S+)?(?=\s|$)"
 )
+# LIST_LABEL or CODE_ROW, in one call
+_OPENER = regex.compile(f"{LIST_LABEL.pattern}|{CODE_ROW.pattern}")
 SENTENCE_END = regex.compile(r"[.!?][\"'”’)\]]?$")
 # a line that cannot end a sentence: the next line continues it
+_INCOMPLETE_WORDS = ("the", "of", "and", "or", "to", "in", "for", "with", "a", "an", "by", "on",
+                     "at", "from", "as", "is", "are", "be", "that")
 _INCOMPLETE = regex.compile(
-    r"(?:[,;\-–(]|\b(?:the|of|and|or|to|in|for|with|a|an|by|on|at|from|as|is|are|be|that))$",
+    r"(?:[,;\-–(]|\b(?:" + "|".join(_INCOMPLETE_WORDS) + "))$",
     regex.I,
 )
+# the ASCII characters an _INCOMPLETE match can end with ("\n": "$" matches before a last one)
+_INCOMPLETE_LAST = frozenset(",;-(\n" + "".join(w[-1] + w[-1].upper() for w in _INCOMPLETE_WORDS))
+_INCOMPLETE_TAIL = 1 + max(map(len, _INCOMPLETE_WORDS)) + 1  # "\b", a word, a last "\n"
+
+
+def ends_sentence(text: str) -> bool:
+    """`SENTENCE_END.search(text)`, read from the last two characters (a search would try
+    every position of the line)."""
+    if text.endswith("\n"):  # "$" also matches before a final newline
+        text = text[:-1]
+    last = text[-1:]
+    if not last:
+        return False
+    if last in ".!?":
+        return True
+    before = text[-2:-1]
+    return last in "\"'”’)]" and before != "" and before in ".!?"
+
+
+def _incomplete(text: str) -> bool:
+    """`_INCOMPLETE.search(text)`: most lines end in a character no match ends in; else only
+    the tail can hold a match (the search sees the character before it for "\\b")."""
+    last = text[-1:]
+    if last.isascii() and last not in _INCOMPLETE_LAST:
+        return False
+    return _INCOMPLETE.search(text, max(0, len(text) - _INCOMPLETE_TAIL)) is not None
+
+
+def _may_open(text: str) -> bool:
+    """Could _OPENER match? Not where the second character is a lower-case letter (a code row
+    has a digit or capital there, a bullet a space) and no "." or ")" ends a label."""
+    return not ("a" <= text[1:2] <= "z" and "." not in text[:8] and ")" not in text[:8])
 
 
 def is_double_spaced(lines: list[Line]) -> bool:
@@ -47,71 +88,76 @@ def _margin(lines: list[Line]) -> float:
 def _is_label_line(text: str) -> bool:
     """A short capitalised line with no final punctuation ("CPT", "ICD-10 Diagnosis")."""
     return (
-        len(text.split()) <= 4
-        and text[:1].isupper()
-        and not SENTENCE_END.search(text)
+        text[:1].isupper()
         and not text.endswith((",", ";", "-"))
+        and not ends_sentence(text)
+        and not more_words(text, 4)
     )
 
 
 def _is_lead_in(text: str) -> bool:
     """A capitalised line ending in a colon ("When services are Not Medically Necessary:")."""
-    return text.endswith(":") and text[:1].isupper() and len(text.split()) <= 14
+    return text.endswith(":") and text[:1].isupper() and not more_words(text, 14)
+
+
+def _separators(lines: list[Line], use_gaps: bool, short: float) -> list[str]:
+    """What goes before each line after the first: "\n" where it starts a block, else what
+    joins it to the line before ("" after a hyphenated word, else a space). `short`: 0.85 of
+    the margin. One loop, each line's facts read once (as the line, then as the one before)."""
+    out: list[str] = []
+    prev = lines[0]
+    ptext = prev.text
+    prev_label = _is_label_line(ptext)
+    for line in lines[1:]:
+        text = line.text
+        label = _is_label_line(text)
+        if (
+            ptext.endswith(":")
+            or (use_gaps and line.gap_before > 0)
+            or (prev_label and text[:1].isupper())
+            or (label and not _incomplete(ptext))
+            or (len(ptext) < short and ends_sentence(ptext))
+            or _is_lead_in(text)
+            or (
+                prev.page == line.page
+                and (
+                    (prev.size and line.size and abs(prev.size - line.size) > 0.6)
+                    or (prev.bold != line.bold and (prev.bold or line.bold))
+                )
+            )
+            or (_may_open(text) and _OPENER.match(text))
+        ):
+            out.append("\n")
+        elif ptext.endswith("-") and len(ptext) > 1 and ptext[-2].isalpha():
+            out.append("")
+        else:
+            out.append(" ")
+        prev, ptext, prev_label = line, text, label
+    return out
+
+
+def _lines_separators(lines: list[Line], double_spaced: bool | None) -> list[str]:
+    if double_spaced is None:
+        double_spaced = is_double_spaced(lines)
+    return _separators(lines, not double_spaced, 0.85 * _margin(lines))
 
 
 def starts_block(prev: Line, line: Line, margin: float, use_gaps: bool) -> bool:
-    if LIST_LABEL.match(line.text) or CODE_ROW.match(line.text):
-        return True
-    if prev.text.endswith(":") or _is_lead_in(line.text):
-        return True
-    if _is_label_line(line.text) and not _INCOMPLETE.search(prev.text):
-        return True
-    if _is_label_line(prev.text) and line.text[:1].isupper():
-        return True
-    if SENTENCE_END.search(prev.text) and len(prev.text) < 0.85 * margin:
-        return True
-    if use_gaps and line.gap_before > 0:
-        return True
-    if prev.page == line.page and prev.size and line.size and abs(prev.size - line.size) > 0.6:
-        return True
-    if prev.page == line.page and prev.bold != line.bold and (prev.bold or line.bold):
-        return True
-    return False
+    return _separators([prev, line], use_gaps, 0.85 * margin)[0] == "\n"
 
 
 def paragraphs(lines: list[Line], double_spaced: bool | None = None) -> list[list[Line]]:
     if not lines:
         return []
-    if double_spaced is None:
-        double_spaced = is_double_spaced(lines)
-    margin = _margin(lines)
     out: list[list[Line]] = [[lines[0]]]
-    for prev, line in zip(lines, lines[1:], strict=False):
-        if starts_block(prev, line, margin, not double_spaced):
+    for line, sep in zip(lines[1:], _lines_separators(lines, double_spaced), strict=True):
+        if sep == "\n":
             out.append([line])
         else:
             out[-1].append(line)
     return out
 
 
-def join_seps(paras: list[list[Line]]) -> tuple[list[Line], list[str]]:
-    """Flatten paragraphs into lines and the separators a TextMap needs."""
-    flat: list[Line] = []
-    seps: list[str] = []
-    for p, para in enumerate(paras):
-        for k, line in enumerate(para):
-            if flat:
-                if k == 0:
-                    seps.append("\n")
-                else:
-                    prev = para[k - 1].text
-                    hyphen = prev.endswith("-") and len(prev) > 1 and prev[-2].isalpha()
-                    seps.append("" if hyphen else " ")
-            flat.append(line)
-        del p
-    return flat, seps
-
-
 def text_map(lines: list[Line], double_spaced: bool | None = None) -> TextMap:
-    flat, seps = join_seps(paragraphs(lines, double_spaced))
-    return TextMap(flat, seps)
+    """The lines' text, each paragraph on a line of its own."""
+    return TextMap(lines, _lines_separators(lines, double_spaced) if lines else [])

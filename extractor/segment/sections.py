@@ -27,12 +27,12 @@ from extractor.rules import load
 from extractor.segment.paragraphs import (
     CODE_ROW,
     LIST_LABEL,
-    SENTENCE_END,
+    ends_sentence,
     is_double_spaced,
     text_map,
 )
 from extractor.textmap import TextMap
-from extractor.textutil import fold, limit
+from extractor.textutil import fold, limit, more_words, split_alternatives
 
 _NUMBERING = regex.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])[.)]\s+")
 _TRAILING = regex.compile(r"(?:\s+(?:back to )?top)?[\s:\-–]+$|\s+(?:back to )?top$", regex.I)
@@ -48,6 +48,9 @@ def _may_end_leader(text: str) -> bool:
     where the text ends in dots and spaces holding three dots or more, then digits, or in a
     space and one to three digits. A non-ASCII character may be a digit the regex module
     knows: then the answer is yes."""
+    last = text[-1:]
+    if last.isascii() and last not in "0123456789.":  # most lines end in a letter
+        return False
     body = text.rstrip("0123456789")
     digits = len(text) - len(body)
     if not body[-1:].isascii():
@@ -55,11 +58,6 @@ def _may_end_leader(text: str) -> bool:
     if digits and digits <= 3 and body.endswith(" "):
         return True
     return body[len(body.rstrip(". ")):].count(".") >= 3
-
-
-def more_words(text: str, n: int) -> bool:
-    """`len(text.split()) > n` without splitting all of a long line."""
-    return len(text.split(None, n)) > n
 
 
 @dataclass(slots=True)
@@ -100,7 +98,7 @@ _UNSEEN = "\0unseen"  # a memo's "not there" (None is a value)
 @dataclass(frozen=True, slots=True)
 class Lexicon:
     headings: dict[str, str]  # folded heading -> kind
-    patterns: list[tuple[regex.Pattern[str], str]]
+    patterns: list[tuple[regex.Pattern[str], str, str]]  # (pattern, its literal prefix, kind)
     sub: frozenset[str]
     # key and top of recent texts: cleaning and segmentation ask about each line several times
     _keys: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -124,7 +122,8 @@ class Lexicon:
             text = _LEADER.sub("", text)
         if ". " in text[:7] or ") " in text[:7]:  # _NUMBERING's "." or ")" is by the 6th character
             text = _NUMBERING.sub("", text)
-        k = fold(text)
+        # fold: single-spaced ASCII (the strips leave no space at either end) only lowers
+        k = text.lower() if text.isascii() else fold(text)
         # _TRAILING ends in ":", "-" ("–" folds to it) or "top"; folded text ends in no white space
         last = k[-1:]
         if last not in ":-p" and last.isascii():
@@ -134,24 +133,29 @@ class Lexicon:
         m = _TRAILING.search(k, max(0, len(k.rstrip(" :-–")) - 12))
         return k[: m.start()] if m else k
 
-    def top(self, text: str) -> str | None:
+    def top(self, text: str, key: str | None = None) -> str | None:
+        """The kind of top-level heading `text` is, if any; `key`: its key, where known."""
         kind = self._tops.get(text, _UNSEEN)  # not try/except: most lookups miss once
         if kind is not _UNSEEN:
             return kind
         if len(self._tops) >= _MEMO_MAX:
             self._tops.clear()
-        kind = self._tops[text] = self._top(text)
+        kind = self._tops[text] = self._top(text, key)
         return kind
 
-    def _top(self, text: str) -> str | None:
+    def _top(self, text: str, key: str | None) -> str | None:
         if text.endswith((".", ",", ";")) or more_words(text, MAX_HEADING_WORDS):
             return None
-        k = self.key(text)
+        k = self.key(text) if key is None else key
         kind = self.headings.get(k)
         if kind:
             return kind
-        for pat, pkind in self.patterns:
-            if pat.fullmatch(k, timeout=limit(k, 0.05)):
+        for pat, prefix, pkind in self.patterns:
+            # a key (lower case) that lacks the pattern's leading words is not tried; a
+            # non-ASCII one is (case-insensitive matching knows more equivalent characters)
+            if (k.startswith(prefix) or not k.isascii()) and pat.fullmatch(
+                k, timeout=limit(k, 0.05)
+            ):
                 return pkind
         if "/" in k:  # "Description/Scope", "Description/Background": the first part decides
             return self.headings.get(k.split("/")[0].strip())
@@ -164,16 +168,29 @@ class Lexicon:
         return self.top(text) is not None or self.is_sub(text)
 
 
+def literal_prefix(src: str) -> str:
+    """Letters, digits and spaces every match of the pattern `src` starts with ("" when it
+    has alternatives at its top level)."""
+    if len(split_alternatives(src)) > 1:
+        return ""
+    n = 0
+    while n < len(src) and (src[n].isascii() and src[n].isalnum() or src[n] == " "):
+        n += 1
+    if src[n : n + 1] in ("?", "*", "{"):  # the last one is optional
+        n -= 1
+    return src[: max(n, 0)]
+
+
 @cache
 def lexicon(family: str) -> Lexicon:
     data = load("sections")
     headings: dict[str, str] = {}
-    patterns: list[tuple[regex.Pattern[str], str]] = []
+    patterns: list[tuple[regex.Pattern[str], str, str]] = []
     for kind, spec in data[family].items():
         for h in spec.get("headings", []):
             headings.setdefault(fold(h), kind)
         for p in spec.get("patterns", []):
-            patterns.append((regex.compile(p, regex.I), kind))
+            patterns.append((regex.compile(p, regex.I), literal_prefix(p).lower(), kind))
     sub = frozenset(fold(h) for h in data.get(f"{family}_sub", {}).get("headings", []))
     return Lexicon(headings, patterns, sub)
 
@@ -237,7 +254,7 @@ def _looks_like_title(text: str) -> bool:
     return (
         text[:1].isupper()
         and not more_words(text, MAX_HEADING_WORDS)
-        and not SENTENCE_END.search(text)
+        and not ends_sentence(text)
         and not text.endswith((",", ";"))
         and any(ch.isalpha() for ch in text)
         and not LIST_LABEL.match(text)
@@ -252,7 +269,10 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
     # Each line's facts are read once here, for all the passes below: a line of more than
     # MAX_HEADING_WORDS words is neither a heading nor a subheading (most lines of a document)
     short = [not more_words(ln.text, MAX_HEADING_WORDS) for ln in lines]
-    tops = [lex.top(ln.text) if sh else None for ln, sh in zip(lines, short, strict=True)]
+    keys = [lex.key(ln.text) if sh else None for ln, sh in zip(lines, short, strict=True)]
+    tops = [None if k is None else lex.top(ln.text, k) for ln, k in zip(lines, keys, strict=True)]
+    # Lexicon.is_sub and is_heading, from the facts above
+    subs = [k is not None and k in lex.sub for k in keys]
     body_styles = Counter(s for ln in lines if (s := _style(ln)))
     body = body_styles.most_common(1)[0][0] if body_styles else None
     style = _heading_style(lines, tops, body)
@@ -267,8 +287,8 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
     others_ok = family != "imr" and _unknown_headings_plausible(lines, tops, style)
     # a heading that recurs ("Rationale" under every topic) labels subsections
     counts = Counter(
-        lex.key(ln.text)
-        for ln, kind in zip(lines, tops, strict=True)
+        keys[i]
+        for i, (ln, kind) in enumerate(zip(lines, tops, strict=True))
         if kind and ((st := _style(ln)) is None or _stands_out(st, body))
     )
     recurring = {k for k, n in counts.items() if n >= 3}
@@ -303,7 +323,7 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
             and top is not None
         ):
             kind = "other"
-        if kind and top is not None and lex.key(line.text) in recurring:
+        if kind and top is not None and keys[i] in recurring:
             kind = None
         if kind and numbered and not _NUMBERING.match(line.text):
             kind = None  # where headings are numbered (I., II.), an unnumbered one is nested
@@ -313,22 +333,23 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
                 kind = None  # the right column of a two-column block (a table of contents)
         if toc is not None:
             # a table of contents lists headings: only one listed before opens a section
-            key = lex.key(line.text)
+            key = lex.key(line.text) if keys[i] is None else keys[i]
             if kind is not None and (key in toc or line.page >= toc_page + 2):
                 toc = None
             else:
                 toc.add(key)
                 kind = None
-        if kind and lex.key(line.text) == "table of contents":
+        if kind and keys[i] == "table of contents":
             toc, toc_page = set(), line.page  # not a section: its lines stay where they are
         elif kind:
             top = current = open_section(kind, line, 1, None)
             continue
-        # a long line is no subheading (_is_subheading would say so more slowly)
-        if top is not None and short[i] and _is_subheading(
+        # a long line is no subheading
+        if top is not None and short[i] and (subs[i] or _is_subheading(
             line, lines[i - 1] if i else None, lines[i + 1] if i + 1 < len(lines) else None,
-            top, lex, style, body,
-        ):
+            i + 1 < len(lines) and (tops[i + 1] is not None or subs[i + 1]),
+            top, style, body,
+        )):
             current = open_section(top.kind, line, 2, top.id)
             continue
         if current is None:
@@ -349,13 +370,12 @@ def _is_subheading(
     line: Line,
     prev: Line | None,
     nxt: Line | None,
+    nxt_heading: bool,
     top: SectionNode,
-    lex: Lexicon,
     style: tuple[float, bool] | None,
     body: tuple[float, bool] | None,
 ) -> bool:
-    if lex.is_sub(line.text):
-        return True
+    """An untitled subheading (the `*_sub` vocabulary is read by the caller)."""
     if top.kind not in _NARRATIVE or nxt is None or not _looks_like_title(line.text):
         return False
     if prev is not None and prev.text.endswith(":"):
@@ -373,8 +393,8 @@ def _is_subheading(
     return (
         len(line.text.split()) <= 6
         and prev is not None
-        and bool(SENTENCE_END.search(prev.text))
+        and ends_sentence(prev.text)
         and nxt.text[:1].isupper()
         and len(nxt.text) > 40
-        and not lex.is_heading(nxt.text)
+        and not nxt_heading
     )
