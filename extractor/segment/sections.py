@@ -16,6 +16,7 @@ seamlessly.
 
 from __future__ import annotations
 
+import string
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -100,6 +101,10 @@ class Lexicon:
     headings: dict[str, str]  # folded heading -> kind
     patterns: list[tuple[regex.Pattern[str], str, str]]  # (pattern, its literal prefix, kind)
     sub: frozenset[str]
+    # leading words (see _lead) of the headings and subheadings, and of the patterns' literal
+    # prefixes: a line whose key starts otherwise is neither (None: no such test)
+    leads: frozenset[str] | None = None
+    pattern_leads: tuple[str, ...] = ()
     # key and top of recent texts: cleaning and segmentation ask about each line several times
     _keys: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     _tops: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
@@ -143,8 +148,26 @@ class Lexicon:
         kind = self._tops[text] = self._top(text, key)
         return kind
 
+    def may_head(self, text: str) -> bool:
+        """False where `text` is surely neither heading nor subheading: in ASCII text, its key
+        starts with the text's leading word (lower case) unless a number label is stripped
+        ("1.", "IV)": the word is followed by "." or ")") or nothing is left. Cheaper than the
+        key, and most lines start with a word no heading starts with."""
+        if self.leads is None or not text.isascii():
+            return True
+        s = text.lstrip()
+        rest = s.lstrip(_ALNUM)
+        if rest[:1] in (".", ")"):  # "" is not in the tuple
+            return True
+        lead = s[: len(s) - len(rest)].lower()
+        return lead in self.leads or lead.startswith(self.pattern_leads)
+
     def _top(self, text: str, key: str | None) -> str | None:
-        if text.endswith((".", ",", ";")) or more_words(text, MAX_HEADING_WORDS):
+        if (
+            text.endswith((".", ",", ";"))
+            or more_words(text, MAX_HEADING_WORDS)
+            or (key is None and not self.may_head(text))
+        ):
             return None
         k = self.key(text) if key is None else key
         kind = self.headings.get(k)
@@ -162,10 +185,22 @@ class Lexicon:
         return None
 
     def is_sub(self, text: str) -> bool:
-        return not more_words(text, MAX_HEADING_WORDS) and self.key(text) in self.sub
+        return (
+            not more_words(text, MAX_HEADING_WORDS)
+            and self.may_head(text)
+            and self.key(text) in self.sub
+        )
 
     def is_heading(self, text: str) -> bool:
         return self.top(text) is not None or self.is_sub(text)
+
+
+_ALNUM = string.ascii_letters + string.digits
+
+
+def _lead(text: str) -> str:
+    """The leading run of ASCII letters and digits."""
+    return text[: len(text) - len(text.lstrip(_ALNUM))]
 
 
 def literal_prefix(src: str) -> str:
@@ -192,7 +227,10 @@ def lexicon(family: str) -> Lexicon:
         for p in spec.get("patterns", []):
             patterns.append((regex.compile(p, regex.I), literal_prefix(p).lower(), kind))
     sub = frozenset(fold(h) for h in data.get(f"{family}_sub", {}).get("headings", []))
-    return Lexicon(headings, patterns, sub)
+    # an empty heading would be the key of a line that strips to nothing: no leading word then
+    leads = (None if "" in headings or "" in sub
+             else frozenset(_lead(h) for h in [*headings, *sub]))
+    return Lexicon(headings, patterns, sub, leads, tuple(_lead(p) for _, p, _ in patterns))
 
 
 def _style(line: Line) -> tuple[float, bool] | None:
@@ -269,7 +307,8 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
     # Each line's facts are read once here, for all the passes below: a line of more than
     # MAX_HEADING_WORDS words is neither a heading nor a subheading (most lines of a document)
     short = [not more_words(ln.text, MAX_HEADING_WORDS) for ln in lines]
-    keys = [lex.key(ln.text) if sh else None for ln, sh in zip(lines, short, strict=True)]
+    keys = [lex.key(ln.text) if sh and lex.may_head(ln.text) else None
+            for ln, sh in zip(lines, short, strict=True)]
     tops = [None if k is None else lex.top(ln.text, k) for ln, k in zip(lines, keys, strict=True)]
     # Lexicon.is_sub and is_heading, from the facts above
     subs = [k is not None and k in lex.sub for k in keys]
