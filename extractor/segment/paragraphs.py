@@ -81,7 +81,7 @@ def is_double_spaced(lines: list[Line]) -> bool:
 
 def _margin(lines: list[Line]) -> float:
     """Typical full line length in characters (the 80th percentile)."""
-    lengths = sorted(len(ln.text) for ln in lines)
+    lengths = sorted([len(ln.text) for ln in lines])
     return lengths[int(len(lengths) * 0.8)] if lengths else 0
 
 
@@ -101,25 +101,30 @@ def _is_lead_in(text: str) -> bool:
 
 
 def _separators(lines: list[Line], use_gaps: bool, short: float) -> list[str]:
-    """What goes before each line after the first: "\n" where it starts a block, else what
-    joins it to the line before ("" after a hyphenated word, else a space). `short`: 0.85 of
-    the margin. One loop, each line's facts read once (as the line, then as the one before)."""
+    """What goes before each line after the first: a line break where it starts a block, else
+    what joins it to the line before ("" after a hyphenated word, else a space). `short`: 0.85
+    of the margin. One loop, each line's facts read once (as the line, then as the one before)."""
     out: list[str] = []
     prev = lines[0]
     ptext = prev.text
+    pcolon = ptext.endswith(":")
     prev_label = _is_label_line(ptext)
     for line in lines[1:]:
         text = line.text
-        label = _is_label_line(text)
+        upper = text[:1].isupper()
+        colon = text.endswith(":")
+        label = upper and _is_label_line(text)
         if (
-            ptext.endswith(":")
+            pcolon
             or (use_gaps and line.gap_before > 0)
-            or (prev_label and text[:1].isupper())
+            or (prev_label and upper)
             or (label and not _incomplete(ptext))
             or (len(ptext) < short and ends_sentence(ptext))
-            or _is_lead_in(text)
+            or (colon and upper and _is_lead_in(text))
             or (
-                prev.page == line.page
+                # a change of type (PDF): text lines have no size and are not bold
+                (prev.size or prev.bold or line.bold)
+                and prev.page == line.page
                 and (
                     (prev.size and line.size and abs(prev.size - line.size) > 0.6)
                     or (prev.bold != line.bold and (prev.bold or line.bold))
@@ -128,11 +133,11 @@ def _separators(lines: list[Line], use_gaps: bool, short: float) -> list[str]:
             or (_may_open(text) and _OPENER.match(text))
         ):
             out.append("\n")
-        elif ptext.endswith("-") and len(ptext) > 1 and ptext[-2].isalpha():
+        elif ptext[-1:] == "-" and len(ptext) > 1 and ptext[-2].isalpha():
             out.append("")
         else:
             out.append(" ")
-        prev, ptext, prev_label = line, text, label
+        prev, ptext, prev_label, pcolon = line, text, label, colon
     return out
 
 

@@ -243,16 +243,14 @@ def _stands_out(style: tuple[float, bool], body: tuple[float, bool] | None) -> b
 
 
 def _heading_style(
-    lines: list[Line], tops: list[str | None], body: tuple[float, bool] | None
+    styles: list[tuple[float, bool] | None], heads: list[int], body: tuple[float, bool] | None
 ) -> tuple[float, bool] | None:
-    """The type most vocabulary headings share (ties: the larger), among types that stand out."""
-    styles = Counter(
-        s for ln, kind in zip(lines, tops, strict=True)
-        if kind and (s := _style(ln)) and _stands_out(s, body)
-    )
-    if not styles:
+    """The type most vocabulary headings (`heads`: their indices) share (ties: the larger),
+    among types that stand out."""
+    counted = Counter(s for i in heads if (s := styles[i]) and _stands_out(s, body))
+    if not counted:
         return None
-    return max(styles.items(), key=lambda kv: (kv[1], kv[0][0]))[0]
+    return max(counted.items(), key=lambda kv: (kv[1], kv[0][0]))[0]
 
 
 def _same_style(line: Line, style: tuple[float, bool]) -> bool:
@@ -277,14 +275,14 @@ def _unknown_headings_plausible(
 
 
 def _numbered_headings(
-    lines: list[Line], tops: list[str | None], style: tuple[float, bool] | None
+    lines: list[Line], heads: list[int], style: tuple[float, bool] | None
 ) -> bool:
     """Most recognised headings in the heading type carry a number ("IV. RATIONALE")."""
     if style is None:
         return False
-    heads = [ln for ln, kind in zip(lines, tops, strict=True) if kind and _same_style(ln, style)]
-    with_number = sum(1 for ln in heads if _NUMBERING.match(ln.text))
-    return len(heads) >= 3 and with_number >= 0.6 * len(heads)
+    same = [lines[i] for i in heads if _same_style(lines[i], style)]
+    with_number = sum(1 for ln in same if _NUMBERING.match(ln.text))
+    return len(same) >= 3 and with_number >= 0.6 * len(same)
 
 
 def _looks_like_title(text: str) -> bool:
@@ -312,24 +310,22 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
     tops = [None if k is None else lex.top(ln.text, k) for ln, k in zip(lines, keys, strict=True)]
     # Lexicon.is_sub and is_heading, from the facts above
     subs = [k is not None and k in lex.sub for k in keys]
-    body_styles = Counter(s for ln in lines if (s := _style(ln)))
+    heads = [i for i, kind in enumerate(tops) if kind]  # vocabulary headings
+    styles = [_style(ln) for ln in lines]
+    body_styles = Counter(s for s in styles if s)
     body = body_styles.most_common(1)[0][0] if body_styles else None
-    style = _heading_style(lines, tops, body)
+    style = _heading_style(styles, heads, body)
     front: list[Line] = []
     sections: list[SectionNode] = []
     top: SectionNode | None = None
     toc: set[str] | None = None  # inside a table of contents: the entries seen so far
     toc_page = 0
     right = max((ln.x1 for ln in lines if ln.x1 is not None), default=None)
-    numbered = _numbered_headings(lines, tops, style)
+    numbered = _numbered_headings(lines, heads, style)
     # IMR letters set their disputed items in heading type: there, unknown lines are not headings
     others_ok = family != "imr" and _unknown_headings_plausible(lines, tops, style)
     # a heading that recurs ("Rationale" under every topic) labels subsections
-    counts = Counter(
-        keys[i]
-        for i, (ln, kind) in enumerate(zip(lines, tops, strict=True))
-        if kind and ((st := _style(ln)) is None or _stands_out(st, body))
-    )
+    counts = Counter(keys[i] for i in heads if (st := styles[i]) is None or _stands_out(st, body))
     recurring = {k for k, n in counts.items() if n >= 3}
 
     def open_section(kind: str, line: Line, level: int, parent: int | None) -> SectionNode:
@@ -341,7 +337,7 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
     current: SectionNode | None = None
     for i, line in enumerate(lines):
         kind = tops[i]
-        line_style = _style(line)
+        line_style = styles[i]
         if kind and line_style is not None and not _stands_out(line_style, body):
             kind = None  # vocabulary word in body type: a table of contents entry or prose
         if (
