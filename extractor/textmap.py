@@ -15,20 +15,30 @@ from extractor.document import Line
 
 
 class TextMap:
-    __slots__ = ("text", "lines", "_clean_starts")
+    __slots__ = ("text", "lines", "_parts", "_starts")
 
     def __init__(self, lines: Sequence[Line], seps: Sequence[str] | None = None) -> None:
         """Join `lines`; `seps[k]` goes between line k and k+1 (default a space)."""
         texts = [ln.text for ln in lines]
         n = len(texts)
-        # texts and separators interleaved: one join, and each text's start is the running
-        # length of the parts before it
+        # texts and separators interleaved: one join (each text's start is the running length
+        # of the parts before it, reckoned when first asked: most maps are only read)
         parts = [""] * max(2 * n - 1, 0)
         parts[0::2] = texts
         parts[1::2] = [" "] * (n - 1) if seps is None else seps[: max(n - 1, 0)]
         self.text = "".join(parts)
         self.lines = list(lines)
-        self._clean_starts = list(accumulate(map(len, parts), initial=0))[0 : 2 * n : 2]
+        self._parts: list[str] | None = parts
+        self._starts: list[int] | None = None
+
+    @property
+    def _clean_starts(self) -> list[int]:
+        """Clean offset of each line's text."""
+        if self._starts is None:
+            starts = accumulate(map(len, self._parts or ()), initial=0)
+            self._starts = list(starts)[0 : 2 * len(self.lines) : 2]
+            self._parts = None
+        return self._starts
 
     def line_at(self, i: int) -> int:
         """Index (in self.lines) of the line holding clean offset i (separators go left)."""

@@ -117,10 +117,11 @@ def _separators(lines: list[Line], use_gaps: bool, short: float) -> list[str]:
         if (
             pcolon
             or (use_gaps and line.gap_before > 0)
-            or (prev_label and upper)
-            or (label and not _incomplete(ptext))
+            # a capitalised line after a label, a label, a lead-in (continued lines mostly
+            # start in lower case: one test for the three)
+            or (upper and (prev_label or (label and not _incomplete(ptext))
+                           or (colon and _is_lead_in(text))))
             or (len(ptext) < short and ends_sentence(ptext))
-            or (colon and upper and _is_lead_in(text))
             or (
                 # a change of type (PDF): text lines have no size and are not bold
                 (prev.size or prev.bold or line.bold)
