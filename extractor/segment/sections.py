@@ -149,18 +149,26 @@ class Lexicon:
         return kind
 
     def may_head(self, text: str) -> bool:
-        """False where `text` is surely neither heading nor subheading: in ASCII text, its key
-        starts with the text's leading word (lower case) unless a number label is stripped
-        ("1.", "IV)": the word is followed by "." or ")") or nothing is left. Cheaper than the
-        key, and most lines start with a word no heading starts with."""
+        """False where `text` is surely neither heading nor subheading. Cheaper than the key,
+        and most lines start with a word no heading starts with: in ASCII text, the key starts
+        with the text's leading word (letters and digits, in lower case), or with the next word
+        where _NUMBERING strips the first ("1.", "IV)"), or the strips leave nothing."""
         if self.leads is None or not text.isascii():
             return True
         s = text.lstrip()
         rest = s.lstrip(_ALNUM)
-        if rest[:1] in (".", ")"):  # "" is not in the tuple
+        lead = s[: len(s) - len(rest)]
+        if self._may_lead(lead):
             return True
-        lead = s[: len(s) - len(rest)].lower()
-        return lead in self.leads or lead.startswith(self.pattern_leads)
+        if rest[:1] in (".", ")") and rest[1:2].isspace() and _is_number_label(lead):
+            after = rest[1:].lstrip()
+            return self._may_lead(after[: len(after) - len(after.lstrip(_ALNUM))])
+        return False
+
+    def _may_lead(self, word: str) -> bool:
+        word = word.lower()
+        leads = self.leads
+        return leads is None or word in leads or word.startswith(self.pattern_leads)
 
     def _top(self, text: str, key: str | None) -> str | None:
         if (
@@ -201,6 +209,15 @@ _ALNUM = string.ascii_letters + string.digits
 def _lead(text: str) -> str:
     """The leading run of ASCII letters and digits."""
     return text[: len(text) - len(text.lstrip(_ALNUM))]
+
+
+def _is_number_label(word: str) -> bool:
+    """Would _NUMBERING take `word` (ASCII letters and digits) for a label?"""
+    return (
+        (0 < len(word) <= 5 and not word.strip("IVX"))
+        or (0 < len(word) <= 2 and word.isdigit())
+        or (len(word) == 1 and "A" <= word <= "Z")
+    )
 
 
 def literal_prefix(src: str) -> str:
