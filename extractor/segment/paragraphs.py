@@ -68,7 +68,8 @@ def _incomplete(text: str) -> bool:
 def _may_open(text: str) -> bool:
     """Could _OPENER match? Not where the second character is a lower-case letter (a code row
     has a digit or capital there, a bullet a space) and no "." or ")" ends a label."""
-    return not ("a" <= text[1:2] <= "z" and "." not in text[:8] and ")" not in text[:8])
+    head = text[:8]
+    return not (head[1:2].islower() and "." not in head and ")" not in head)
 
 
 def is_double_spaced(lines: list[Line]) -> bool:
