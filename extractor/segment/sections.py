@@ -25,13 +25,7 @@ import regex
 
 from extractor.document import Line
 from extractor.rules import load
-from extractor.segment.paragraphs import (
-    CODE_ROW,
-    LIST_LABEL,
-    ends_sentence,
-    is_double_spaced,
-    text_map,
-)
+from extractor.segment.paragraphs import ends_sentence, is_double_spaced, opens_item, text_map
 from extractor.textmap import TextMap
 from extractor.textutil import fold, limit, more_words, split_alternatives
 
@@ -310,8 +304,7 @@ def _looks_like_title(text: str) -> bool:
         and not ends_sentence(text)
         and not text.endswith((",", ";"))
         and any(ch.isalpha() for ch in text)
-        and not LIST_LABEL.match(text)
-        and not CODE_ROW.match(text)
+        and not opens_item(text)
     )
 
 
@@ -385,7 +378,9 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
                 kind = None  # the right column of a two-column block (a table of contents)
         if toc is not None:
             # a table of contents lists headings: only one listed before opens a section
-            key = lex.key(line.text) if keys[i] is None else keys[i]
+            key = keys[i]
+            if key is None:
+                key = lex.key(line.text)
             if kind is not None and (key in toc or line.page >= toc_page + 2):
                 toc = None
             else:
