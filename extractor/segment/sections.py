@@ -55,6 +55,23 @@ def _may_end_leader(text: str) -> bool:
     return body[len(body.rstrip(". ")):].count(".") >= 3
 
 
+_ALNUM = string.ascii_letters + string.digits
+
+
+def _lead(text: str) -> str:
+    """The leading run of ASCII letters and digits."""
+    return text[: len(text) - len(text.lstrip(_ALNUM))]
+
+
+def _is_number_label(word: str) -> bool:
+    """Would _NUMBERING take `word` (ASCII letters and digits) for a label?"""
+    return (
+        (0 < len(word) <= 5 and not word.strip("IVX"))
+        or (0 < len(word) <= 2 and word.isdigit())
+        or (len(word) == 1 and "A" <= word <= "Z")
+    )
+
+
 @dataclass(slots=True)
 class SectionNode:
     id: int
@@ -92,6 +109,11 @@ _UNSEEN = "\0unseen"  # a memo's "not there" (None is a value)
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
+    """A family's heading vocabulary. A line's key is its text with a number label, a dotted
+    leader and a trailing colon taken off, folded; the key decides. Segmentation, cleaning and
+    the extractors ask about most lines of a document, and few are headings: `may_head` turns
+    most away from their leading word, and the key's strips run only where they can match."""
+
     headings: dict[str, str]  # folded heading -> kind
     patterns: list[tuple[regex.Pattern[str], str, str]]  # (pattern, its literal prefix, kind)
     sub: frozenset[str]
@@ -155,8 +177,7 @@ class Lexicon:
         if self._may_lead(lead):
             return True
         if rest[:1] in (".", ")") and rest[1:2].isspace() and _is_number_label(lead):
-            after = rest[1:].lstrip()
-            return self._may_lead(after[: len(after) - len(after.lstrip(_ALNUM))])
+            return self._may_lead(_lead(rest[1:].lstrip()))
         return False
 
     def _may_lead(self, word: str) -> bool:
@@ -197,24 +218,7 @@ class Lexicon:
         return self.top(text) is not None or self.is_sub(text)
 
 
-_ALNUM = string.ascii_letters + string.digits
-
-
-def _lead(text: str) -> str:
-    """The leading run of ASCII letters and digits."""
-    return text[: len(text) - len(text.lstrip(_ALNUM))]
-
-
-def _is_number_label(word: str) -> bool:
-    """Would _NUMBERING take `word` (ASCII letters and digits) for a label?"""
-    return (
-        (0 < len(word) <= 5 and not word.strip("IVX"))
-        or (0 < len(word) <= 2 and word.isdigit())
-        or (len(word) == 1 and "A" <= word <= "Z")
-    )
-
-
-def literal_prefix(src: str) -> str:
+def _literal_prefix(src: str) -> str:
     """Letters, digits and spaces every match of the pattern `src` starts with ("" when it
     has alternatives at its top level)."""
     if len(split_alternatives(src)) > 1:
@@ -236,7 +240,7 @@ def lexicon(family: str) -> Lexicon:
         for h in spec.get("headings", []):
             headings.setdefault(fold(h), kind)
         for p in spec.get("patterns", []):
-            patterns.append((regex.compile(p, regex.I), literal_prefix(p).lower(), kind))
+            patterns.append((regex.compile(p, regex.I), _literal_prefix(p).lower(), kind))
     sub = frozenset(fold(h) for h in data.get(f"{family}_sub", {}).get("headings", []))
     # an empty heading would be the key of a line that strips to nothing: no leading word then
     leads = (None if "" in headings or "" in sub
