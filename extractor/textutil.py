@@ -47,8 +47,9 @@ def clean_space(text: str) -> str:
 
 
 def more_words(text: str, n: int) -> bool:
-    """`len(text.split()) > n`, without splitting all of a long line."""
-    return len(text.split(None, n)) > n
+    """`len(text.split()) > n`, without splitting all of a long line (nor a line too short to
+    hold n + 1 words, which takes 2n + 1 characters)."""
+    return len(text) > 2 * n and len(text.split(None, n)) > n
 
 
 def words(text: str) -> list[str]:
