@@ -164,13 +164,6 @@ class Lexicon:
         kind = self._tops[text] = self._top(text, key)
         return kind
 
-    def remember(self, texts: list[str], tops: list[str | None]) -> None:
-        """Keep answers of `top` worked out by the caller (segmentation reads every line; the
-        extractors ask about some again)."""
-        if len(self._tops) + len(texts) > _MEMO_MAX:
-            self._tops.clear()
-        self._tops.update(zip(texts[-_MEMO_MAX:], tops[-_MEMO_MAX:], strict=True))
-
     def may_head(self, text: str) -> bool:
         """False where `text` is surely neither heading nor subheading. Cheaper than the key,
         and most lines start with a word no heading starts with: in ASCII text, the key starts
@@ -329,7 +322,6 @@ def segment(lines: list[Line], family: str) -> tuple[list[Line], list[SectionNod
     keys = [lex.key(ln.text) if sh and lex.may_head(ln.text) else None
             for ln, sh in zip(lines, short, strict=True)]
     tops = [None if k is None else lex.top(ln.text, k) for ln, k in zip(lines, keys, strict=True)]
-    lex.remember([ln.text for ln in lines], tops)
     # Lexicon.is_sub and is_heading, from the facts above
     subs = [k is not None and k in lex.sub for k in keys]
     heads = [i for i, kind in enumerate(tops) if kind]  # vocabulary headings
