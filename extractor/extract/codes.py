@@ -62,7 +62,7 @@ from extractor import rules
 from extractor.context import Context
 from extractor.document import Line
 from extractor.models.contract import CodeEntry, CodeTable
-from extractor.textutil import joined_gate, limit, line_start_hits
+from extractor.textutil import limit, start_gate
 
 SKIP_KINDS = frozenset({"references", "history", "websites", "index"})
 UNSPECIFIED = "unspecified"
@@ -72,9 +72,10 @@ PROCEDURE_SYSTEMS = ("CPT", "HCPCS")
 _TIMEOUT = 0.05  # seconds; every pattern here is linear, the timeout is a safety net
 _INVISIBLE = regex.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = regex.compile(r"\s+")
-_DASHES = str.maketrans({"–": "-", "—": "-", "‑": "-", "−": "-"})
+_DASHES = ("–", "—", "‑", "−")  # typographic dashes read as "-"
 _CODE_WORD = regex.compile(r"\bcode", regex.I)
 _MARKS = regex.compile(r"[*†‡§]")  # footnote marks in headers ("CPT®* Codes")
+_ASCII_MARK = "*"  # the only one of them in ASCII
 _GENERIC_ONLY = regex.compile(r"(?:other )?(?:procedures?|diagnos[ie]s)", regex.I)
 _TOPIC = regex.compile(r"\p{Lu}[^:]*:")
 # a code list inside a sentence: "(CPT codes 81228, 81229, and 81479)."
@@ -115,9 +116,18 @@ class _Rules:
     # a line that none of the header, group and skip patterns matches from its start is none
     # of those lines: one call instead of four on every line of prose (see `_Reader._plain`)
     line_gate: regex.Pattern[str]
-    lines_joined: regex.Pattern[str] | None  # the same for all lines at once (textutil)
     row: regex.Pattern[str]
     code: regex.Pattern[str]
+    # False where the pattern cannot match the line from its start, read from the line's
+    # first characters (textutil.start_gate): most lines are prose that opens with a word no
+    # header, group, note, skip line or code row opens with, and a look-up costs less than a
+    # pattern call
+    header_start: Callable[[str], bool]
+    group_start: Callable[[str], bool]
+    note_start: Callable[[str], bool]
+    skip_start: Callable[[str], bool]
+    line_start: Callable[[str], bool]
+    row_start: Callable[[str], bool]
 
 
 def _alternation(patterns: list[str]) -> regex.Pattern[str]:
@@ -160,6 +170,12 @@ def _rules() -> _Rules:
         + [g["fullmatch" if "fullmatch" in g else "match"] for g in data["group"]]
         + data["skip"]["match"]
     )
+    # a line that fullmatches a group also matches it from its start
+    any_group = _alternation([g["fullmatch" if "fullmatch" in g else "match"]
+                              for g in data["group"]])
+    any_note = _alternation(data["notes"]["match"])
+    any_skip = _alternation(data["skip"]["match"])
+    line_gate = _alternation(gate_src)
     return _Rules(
         formats=formats,
         header=header,
@@ -167,23 +183,26 @@ def _rules() -> _Rules:
         filler=frozenset(data["header"]["filler"]),
         columns=frozenset(data["header"]["columns"]),
         groups=groups,
-        # a line that fullmatches a group also matches it from its start
-        any_group=_alternation([g["fullmatch" if "fullmatch" in g else "match"]
-                                for g in data["group"]]),
+        any_group=any_group,
         clauses=rules.compile_all("codes.clause", data["clause"], key="match"),
         prefixes=rules.compile_all("codes.prefix", data["prefix"], key="match"),
         notes=[regex.compile(p, regex.I | regex.V1) for p in data["notes"]["match"]],
         skips=[regex.compile(p, regex.I | regex.V1) for p in data["skip"]["match"]],
-        any_note=_alternation(data["notes"]["match"]),
-        any_skip=_alternation(data["skip"]["match"]),
-        line_gate=_alternation(gate_src),
-        lines_joined=joined_gate(gate_src, head="^"),
+        any_note=any_note,
+        any_skip=any_skip,
+        line_gate=line_gate,
         row=row,
         code=regex.compile(
             rf"(?P<a>{bare})[*†‡]?(?:\s*[-–—]\s*[*†‡]?(?P<b>{bare})[*†‡]?"
             rf"|\s+(?:to|through|thru)\s+[*†‡]?(?P<c>{bare})[*†‡]?)?",
             regex.V1,
         ),
+        header_start=start_gate(header),
+        group_start=start_gate(any_group),
+        note_start=start_gate(any_note),
+        skip_start=start_gate(any_skip),
+        line_start=start_gate(line_gate),
+        row_start=start_gate(row),
     )
 
 
@@ -205,11 +224,23 @@ def _guarded(default: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]
 
 def _norm(text: str) -> str:
     if not text.isascii():  # invisible characters and typographic dashes are not ASCII
-        text = _INVISIBLE.sub("", text).translate(_DASHES)
-    elif not ("\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text):
-        # `str.split` splits at the white space of `regex`'s \s and at these four alone
-        return " ".join(text.split())
-    return _SPACES.sub(" ", text).strip()
+        text = _plain_dashes(_INVISIBLE.sub("", text))
+    if "\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text:
+        return _SPACES.sub(" ", text).strip()
+    # `str.split` splits at the white space of `regex`'s \s and at these four alone
+    return " ".join(text.split())
+
+
+def _plain_dashes(text: str) -> str:
+    # (`str.translate` with a table of non-Latin-1 characters costs ~20 us a line)
+    for dash in _DASHES:
+        if dash in text:
+            text = text.replace(dash, "-")
+    return text
+
+
+def _has_marks(text: str) -> bool:
+    return _ASCII_MARK in text or (not text.isascii() and _MARKS.search(text) is not None)
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -320,9 +351,11 @@ class Row:
 def read_header(text: str) -> Header | None:
     """A system header ("CPT", "ICD-10 Diagnosis", "CPT codes covered if ...:") or None."""
     r = _rules()
-    body = _MARKS.sub("", text).rstrip(":").strip()
+    body = (_MARKS.sub("", text) if _has_marks(text) else text).rstrip(":").strip()
     if _only_columns(body, r.columns) and _CODE_WORD.search(body):
         return Header((), None, False)
+    if not r.header_start(body):
+        return None
     m = r.header.match(body, timeout=limit(body, _TIMEOUT))
     if not m:
         return None
@@ -347,14 +380,16 @@ def read_header(text: str) -> Header | None:
 
 def _only_columns(text: str, columns: frozenset[str]) -> bool:
     """Are the header words of `text` (see `_words`) some, all column words? Stops at the
-    first other word: most lines are prose."""
+    first other word: most lines are prose, so the text's first space-separated piece is read
+    before the rest is split (a space separates words: the words are those of the pieces)."""
     seen = False
-    for w in text.lower().replace("/", " / ").split():
-        w = w.strip("().,;")
-        if w:
-            if w not in columns:
-                return False
-            seen = True
+    for piece in text.partition(" ")[::2]:
+        for w in piece.lower().replace("/", " / ").split():
+            w = w.strip("().,;")
+            if w:
+                if w not in columns:
+                    return False
+                seen = True
     return seen
 
 
@@ -381,6 +416,8 @@ def _systems(names: str) -> tuple[str, ...]:
 @_guarded(None)
 def read_labelled_list(text: str) -> tuple[tuple[str, ...], str] | None:
     """A system label followed by a bare code list: "CPT Codes 81200, 81201, 81202,"."""
+    if not _rules().header_start(text):
+        return None
     m = _rules().header.match(text, timeout=limit(text, _TIMEOUT))
     if not m:
         return None
@@ -396,7 +433,8 @@ def read_labelled_list(text: str) -> tuple[tuple[str, ...], str] | None:
 def read_group(text: str) -> str | None:
     """The coverage group a line names, or None."""
     body = text.rstrip(":").strip()
-    if len(body.split()) > 25 or not _rules().any_group.match(body, timeout=limit(body, _TIMEOUT)):
+    if not _rules().group_start(body) or len(body.split()) > 25 or \
+            not _rules().any_group.match(body, timeout=limit(body, _TIMEOUT)):
         return None
     for gid, pat, whole in _rules().groups:
         tmo = limit(body, _TIMEOUT)
@@ -409,7 +447,10 @@ def read_group(text: str) -> str | None:
 @_guarded(None)
 def read_row(text: str) -> Row | None:
     """A code row: a code cell (codes, ranges, comma lists) and its description."""
-    text = _SPLIT_DOT.sub(".", text)
+    if ". " in text:  # (what `_SPLIT_DOT` needs)
+        text = _SPLIT_DOT.sub(".", text)
+    if not _rules().row_start(text):
+        return None
     m = _rules().row.match(text, timeout=limit(text, _TIMEOUT))
     if not m:
         return None
@@ -417,18 +458,20 @@ def read_row(text: str) -> Row | None:
     for c in _rules().code.finditer(m.group("cell"), timeout=limit(text, _TIMEOUT)):
         codes.append((c.group("a"), c.group("b") or c.group("c")))
     desc = (m.group("desc") or "").strip() or None
-    dangle = (m.group("dangle") or "").strip().translate(_DASHES) or None
+    dangle = _plain_dashes((m.group("dangle") or "").strip()) or None
     return Row(tuple(codes), desc, dangle)
 
 
 @_guarded(False)
 def is_note(text: str) -> bool:
-    return _rules().any_note.match(text, timeout=limit(text, _TIMEOUT)) is not None
+    r = _rules()
+    return r.note_start(text) and r.any_note.match(text, timeout=limit(text, _TIMEOUT)) is not None
 
 
 @_guarded(False)
 def is_skipped(text: str) -> bool:
-    return _rules().any_skip.match(text, timeout=limit(text, _TIMEOUT)) is not None
+    r = _rules()
+    return r.skip_start(text) and r.any_skip.match(text, timeout=limit(text, _TIMEOUT)) is not None
 
 
 _SMALL_WORDS = frozenset({"a", "an", "and", "or", "of", "the", "to", "in", "for", "with", "by",
@@ -644,11 +687,9 @@ class _Reader:
 
     # one line -------------------------------------------------------------------------------
     def feed(self, line: Line, is_heading: bool, top: bool, in_coding: bool,
-             recovered: bool = False, text: str | None = None,
-             plain: bool | None = None) -> None:
-        """`text`: the line normalised, and `plain`: `_plain(text)`, when known."""
+             recovered: bool = False) -> None:
         st = self.st
-        text = _norm(line.text) if text is None else text
+        text = _norm(line.text)
         if not text:
             return
         if recovered:  # a header or row the boilerplate removal took: nothing else
@@ -666,7 +707,7 @@ class _Reader:
             return
         if self._row(line, text):
             return
-        plain = self._plain(text) if plain is None else plain
+        plain = self._plain(text)
         if not plain and self._labelled_list(line, text):
             return
         if not plain and self._header_or_group(line, text):
@@ -699,9 +740,11 @@ class _Reader:
     @staticmethod
     def _may_be_plain(text: str) -> bool:
         """The part of `_plain` that needs no pattern of the gate."""
-        if text.endswith(":") or _MARKS.search(text):
+        if text.endswith(":") or _has_marks(text):
             return False
-        return not (_only_columns(text, _rules().columns) and _CODE_WORD.search(text))
+        # (`_CODE_WORD` cannot match where the lower-cased text has no "code": most lines)
+        return not ("code" in text.lower() and _only_columns(text, _rules().columns)
+                    and _CODE_WORD.search(text))
 
     @staticmethod
     def _plain(text: str) -> bool:
@@ -711,6 +754,8 @@ class _Reader:
         r = _rules()
         if not _Reader._may_be_plain(text):
             return False
+        if not r.line_start(text):
+            return True
         try:
             return r.line_gate.match(text, timeout=limit(text, _TIMEOUT)) is None
         except TimeoutError:
@@ -931,21 +976,8 @@ class _Reader:
                          expanded=expanded, span=span, page=e.first.page)
 
 
-def _plain_lines(texts: list[str]) -> list[bool | None]:
-    """`_Reader._plain` of each text from one scan of them all (None: ask the line alone)."""
-    gate = _rules().lines_joined
-    hits = line_start_hits(gate, texts) if gate is not None else None
-    if hits is None:
-        return [None] * len(texts)
-    return [not hit and _Reader._may_be_plain(t) for t, hit in zip(texts, hits, strict=True)]
-
-
 def extract(ctx: Context) -> list[CodeTable]:
     reader = _Reader(ctx)
-    items = list(_section_lines(ctx))
-    texts = [_norm(item[0].text) for item in items]
-    for (line, is_heading, top, in_coding, recovered), text, plain in zip(
-        items, texts, _plain_lines(texts), strict=True
-    ):
-        reader.feed(line, is_heading, top, in_coding, recovered, text, plain)
+    for line, is_heading, top, in_coding, recovered in _section_lines(ctx):
+        reader.feed(line, is_heading, top, in_coding, recovered)
     return reader.tables()

@@ -116,10 +116,41 @@ _QUOTED = regex.compile(r"[“\"][^”\"]{0,600}[”\"]")
 
 
 @dataclass(frozen=True, slots=True)
+class _Screen:
+    """Words one of which every match of a pattern contains (a rule's `screen`): where none
+    occurs, the pattern is not searched (speed only: a failed search of a status pattern scans
+    on from every verb of the text; the screen is a substring test)."""
+
+    words: tuple[str, ...]  # lower case; empty: no screen
+    finders: tuple[regex.Pattern[str], ...]  # the same words for text that is not ASCII
+
+    @classmethod
+    def of(cls, item: dict[str, Any]) -> _Screen:
+        words = tuple(item.get("screen", ()))
+        return cls(words, tuple(regex.compile(regex.escape(w), regex.I | regex.V1)
+                                for w in words))
+
+    def admits(self, text: str, low: str | None) -> bool:
+        """`low`: `_lowered(text)`."""
+        if not self.words:
+            return True
+        if low is not None:
+            return any(w in low for w in self.words)
+        return any(f.search(text) is not None for f in self.finders)
+
+
+def _lowered(text: str) -> str | None:
+    """`text` lower-cased where that decides a screen exactly: on ASCII text, a case-insensitive
+    pattern's letters match as `str.lower` has them. Elsewhere None: full case folding may
+    match a word's letters with others ("ß" for "ss"), so the screen asks the regex module."""
+    return text.lower() if text.isascii() else None
+
+
+@dataclass(frozen=True, slots=True)
 class _Rules:
-    status: list[tuple[str, int, regex.Pattern[str]]]  # (status, order, pattern)
+    status: list[tuple[str, int, regex.Pattern[str], _Screen]]  # (status, order, pattern, screen)
     heading: list[tuple[str, regex.Pattern[str]]]
-    ops: list[tuple[str, int | None, regex.Pattern[str]]]  # (op, min, pattern)
+    ops: list[tuple[str, int | None, regex.Pattern[str], _Screen]]  # (op, min, pattern, screen)
     numbers: dict[str, int]
     notes: tuple[str, ...]
     connectors: dict[str, str]
@@ -128,7 +159,7 @@ class _Rules:
     soft_only: frozenset[str]
     on_patterns: tuple[regex.Pattern[str], ...]
     heading_words: tuple[str, ...]
-    defaults: tuple[tuple[str, regex.Pattern[str]], ...]
+    defaults: tuple[tuple[str, regex.Pattern[str], _Screen], ...]
     heading_prefix: regex.Pattern[str]
     on_words: tuple[str, ...]
 
@@ -136,10 +167,10 @@ class _Rules:
 @cache
 def _rules() -> _Rules:
     data: dict[str, Any] = load("criteria")
-    keys = {"id", "status", "order", "pattern"}
+    keys = {"id", "status", "order", "pattern", "screen"}
     status_pats = compile_all("criteria.status", data["status"], allowed=keys)
     status = [
-        (item["status"], int(item.get("order", 9)), pat)
+        (item["status"], int(item.get("order", 9)), pat, _Screen.of(item))
         for item, (_, pat) in zip(data["status"], status_pats, strict=True)
     ]
     head_pats = compile_all(
@@ -149,9 +180,10 @@ def _rules() -> _Rules:
         (item["status"], pat)
         for item, (_, pat) in zip(data["heading"], head_pats, strict=True)
     ]
-    op_pats = compile_all("criteria.op", data["op"], allowed={"id", "op", "min", "pattern"})
+    op_pats = compile_all("criteria.op", data["op"],
+                          allowed={"id", "op", "min", "pattern", "screen"})
     ops = [
-        (item["op"], item.get("min"), pat)
+        (item["op"], item.get("min"), pat, _Screen.of(item))
         for item, (_, pat) in zip(data["op"], op_pats, strict=True)
     ]
     words = data["words"]
@@ -170,10 +202,11 @@ def _rules() -> _Rules:
         ),
         heading_words=tuple(data["words"]["heading_words"]),
         defaults=tuple(
-            (item["op"], pat)
+            (item["op"], pat, _Screen.of(item))
             for item, (_, pat) in zip(
                 data["default"],
-                compile_all("criteria.default", data["default"], allowed={"id", "op", "pattern"}),
+                compile_all("criteria.default", data["default"],
+                            allowed={"id", "op", "pattern", "screen"}),
                 strict=True,
             )
         ),
@@ -235,10 +268,14 @@ def _rstrip_len(text: str) -> int:
 def find_status(text: str) -> str | None:
     """The status a statement names: the match whose status word sits nearest its verb.
     Quoted text (a statute cited) names no status of the document's own."""
-    text = _QUOTED.sub(" ", text)
+    if '"' in text or "“" in text:
+        text = _QUOTED.sub(" ", text)
+    low = _lowered(text)
     best: tuple[int, int, int] | None = None
     found: str | None = None
-    for status, order, pat in _rules().status:
+    for status, order, pat, screen in _rules().status:
+        if not screen.admits(text, low):
+            continue
         try:
             m = pat.search(text, timeout=limit(text, TIMEOUT))
         except TimeoutError:
@@ -271,7 +308,10 @@ def heading_status(text: str) -> str | None:
 def lead_in_op(text: str) -> tuple[str, int | None] | None:
     """The operator a lead-in names; the last match in the text decides."""
     best: tuple[int, str, int | None] | None = None
-    for op, minimum, pat in _rules().ops:
+    low = _lowered(text)
+    for op, minimum, pat, screen in _rules().ops:
+        if not screen.admits(text, low):
+            continue
         try:
             matches = list(pat.finditer(text, timeout=limit(text, TIMEOUT)))
         except TimeoutError:
@@ -1086,8 +1126,9 @@ def _decide_op(
     if by_conn is not None:
         return (by_conn, None)
     if not words:
-        for op, pat in _rules().defaults:
-            if _matches_search((pat,), lead):
+        low = _lowered(lead)
+        for op, pat, screen in _rules().defaults:
+            if screen.admits(lead, low) and _matches_search((pat,), lead):
                 return (op, None)  # "when the following criteria are met:" over bare items
     return ("any", None)
 
