@@ -98,6 +98,18 @@ _CONNECTOR_TAIL = regex.compile(
     r"(?r)(?:[;,]\s*|\s+)(and/or|and|or|plus)\s*$|^(and/or|and|or|plus)\s*$", regex.I
 )
 _SEPARATOR_TAIL = regex.compile(r"(?r)\s*[;,]\s*$")
+# ... and what a text must end with (white space aside) for them to match: a reverse search
+# still tries every position of a text that cannot match, so most texts are turned away first
+# (case-folded: the connectors are matched ignoring case; "ſ" folds to "s")
+_CONNECTOR_ENDS = ("and", "or", "plus")
+
+
+def _may_end_with_connector(text: str) -> bool:
+    return text.rstrip()[-6:].casefold().endswith(_CONNECTOR_ENDS)
+
+
+def _may_end_with_separator(text: str) -> bool:
+    return text.rstrip()[-1:] in (";", ",")
 # white space, private-use glyphs (a font's bullets and spaces) and zero-width characters
 _EDGE = regex.compile(r"^[\s\u200b-\u200d\ufeff]+|[\s\p{Co}\u200b-\u200d\ufeff]+$")
 # the same two edges searched apart, the tail in reverse ((?r)): linear, where `_EDGE.sub` is
@@ -252,7 +264,9 @@ def _edge_char(ch: str) -> tuple[bool, bool]:
 def _strip(text: str) -> str:
     # fast path (speed only): most lines have nothing to strip at either edge, which the
     # first and last character decide; the two substitutions run only when one could match
-    if text and not _edge_char(text[0])[0] and not _edge_char(text[-1])[1]:
+    # (the memo is read here, not through `_edge_char`: this runs a few times a line)
+    if text and not (_EDGE_CHARS.get(text[0]) or _edge_char(text[0]))[0] \
+            and not (_EDGE_CHARS.get(text[-1]) or _edge_char(text[-1]))[1]:
         return text
     return _EDGE_TAIL.sub("", _EDGE_HEAD.sub("", text, count=1), count=1)
 
@@ -261,6 +275,8 @@ _TAIL_SPACE = regex.compile(r"(?r)[\s\p{Co}\u200b-\u200d\ufeff]+$")  # reverse: 
 
 
 def _rstrip_len(text: str) -> int:
+    if not text or not (_EDGE_CHARS.get(text[-1]) or _edge_char(text[-1]))[1]:
+        return len(text)  # nothing to strip (the common case, without a reverse search)
     m = _TAIL_SPACE.search(text)
     return m.start() if m else len(text)
 
@@ -288,21 +304,42 @@ def find_status(text: str) -> str | None:
     return found
 
 
-def heading_status(text: str) -> str | None:
-    """The status a short heading line names on its own ("Not Medically Necessary:")."""
-    if len(text.split()) > 9 or len(text) > 200:  # (length: _TRAILING is slow on long runs)
+def heading_status(text: str, key: str | None = None) -> str | None:
+    """The status a short heading line names on its own ("Not Medically Necessary:").
+    `key`: `_heading_key(text.strip())` when the caller has it."""
+    # (`split(None, 9)` stops at the tenth word: the count matters only up to there)
+    if len(text) > 200 or len(text.split(None, 9)) > 9:  # (length: _TRAILING is slow on long runs)
         return None
     first = next((ch for ch in text if ch.isalpha()), "")
     if not first.isupper():
         return None  # a heading is capitalised; a lower-case word is a wrapped table cell
-    key = _TRAILING.sub("", fold(_NUMBERING.sub("", text.strip())))
-    if not any(w in key for w in _rules().heading_words):
+    words = _rules().heading_words
+    if key is None:
+        # on ASCII text the key is the text folded ("II. Not Medically Necessary:" -> "not
+        # medically necessary"): no heading word in the text lower-cased, none in the key
+        if text.isascii() and not any(w in text.lower() for w in words):
+            return None
+        key = _heading_key(text.strip())
+    if not any(w in key for w in words):
         return None  # cheap screen: every status heading names one of these words
     key = _rules().heading_prefix.sub("", key, count=1)
     for status, pat in _rules().heading:
         if pat.fullmatch(key, timeout=limit(key, TIMEOUT)):
             return status
     return None
+
+
+def _heading_key(text: str) -> str:
+    """A heading folded, its numbering ("II.") and trailing punctuation removed."""
+    # (each substitution only where it can apply: numbering ends in "." or ")" within the
+    # first six characters, trailing punctuation is a final character of `_TRAILING`'s set)
+    head = text[:6]
+    if "." in head or ")" in head:
+        text = _NUMBERING.sub("", text)
+    key = fold(text)
+    if key and (key[-1] in ":.-–" or key[-1].isspace()):
+        key = _TRAILING.sub("", key)
+    return key
 
 
 def lead_in_op(text: str) -> tuple[str, int | None] | None:
@@ -347,7 +384,7 @@ def is_note(text: str) -> bool:
 
 def connector_of(text: str) -> str | None:
     """The connector ending an item ("; or" -> "or"), if any."""
-    m = _CONNECTOR_TAIL.search(text)
+    m = _CONNECTOR_TAIL.search(text) if _may_end_with_connector(text) else None
     if not m:
         return None
     return (m.group(1) or m.group(2)).lower()
@@ -366,10 +403,20 @@ class Unit:
     x0: float | None = None  # x0 of the first line (the label's position)
     status: str | None = None  # for headings: the status the heading names
     connector: str | None = None  # a connector standing on a line of its own after the unit
+    # the lines joined, kept with the count and last line it was made from (read several times
+    # once the unit is complete: `_topics`, the assembler, the emitter)
+    _map: tuple[int, int, TextMap] | None = field(default=None, compare=False, repr=False)
 
     @property
     def first(self) -> Line:
         return self.lines[0]
+
+    def textmap(self) -> TextMap:
+        """`_textmap` of the unit's lines."""
+        made = self._map
+        if made is None or made[0] != len(self.lines) or made[1] != id(self.lines[-1]):
+            made = self._map = (len(self.lines), id(self.lines[-1]), _textmap(self.lines))
+        return made[2]
 
     @property
     def last_text(self) -> str:
@@ -400,11 +447,13 @@ def _heading_like(line: Line) -> bool:
 
 def _heading_like_text(text: str) -> bool:
     """`_heading_like` on a line's already stripped text."""
-    if len(text.split()) > 10 or not text[:1].isalnum():
+    # the cheapest test first: most lines are prose that does not open with a capital
+    first = text[:1]
+    if not (first.isupper() or first.isdigit()) or not first.isalnum():
         return False
-    if text.endswith((".", ",", ";")) and not _NUMBERING.match(text + " "):
+    if len(text.split(None, 10)) > 10:  # more than ten words (counted up to the eleventh)
         return False
-    return bool(text[:1].isupper() or text[:1].isdigit())
+    return not (text.endswith((".", ",", ";")) and not _NUMBERING.match(text + " "))
 
 
 def _heading_kind(e: _Entry) -> str | None:
@@ -416,14 +465,17 @@ def _heading_kind(e: _Entry) -> str | None:
         return None
     rules = _rules()
     lex = lexicon("guideline")
-    key = _TRAILING.sub("", fold(_NUMBERING.sub("", text[:200])))  # bounded: slow on long runs
+    key = _heading_key(text[:200])  # bounded: slow on long runs
     if key in rules.skip_headings:
         e.heading = True
         return "skip"
     kind = lex.top(text)
     if kind is None and e.heading and e.kind == "clinical_indications":
         kind = e.kind
-    if kind is None and heading_status(text):
+    # (the key is heading_status's own where the text is its whole, stripped self)
+    if kind is None and heading_status(
+        text, key if len(text) <= 200 and text.strip() == text else None
+    ):
         kind = "status"
     if kind is None and (e.heading or len(text.split()) <= 8):
         if any(w in key for w in rules.on_words) and _matches_any(rules.on_patterns, key):
@@ -1065,12 +1117,12 @@ def _textmap(lines: list[Line]) -> TextMap:
 
 
 def _unit_text(unit: Unit) -> str:
-    return _textmap(unit.lines).text
+    return unit.textmap().text
 
 
 def _item_text(unit: Unit) -> tuple[str, tuple[int, int], str | None]:
     """(text without label and connector, source span, trailing connector)."""
-    tm = _textmap(unit.lines)
+    tm = unit.textmap()
     text = tm.text
     start = 0
     lead = len(text) - len(_EDGE.sub("", text, count=1)) if _EDGE.match(text) else 0
@@ -1081,12 +1133,13 @@ def _item_text(unit: Unit) -> tuple[str, tuple[int, int], str | None]:
             start = lead + lab[2]
     end = _rstrip_len(text)
     connector = unit.connector
-    m = _CONNECTOR_TAIL.search(text, start, end)
+    m = _CONNECTOR_TAIL.search(text, start, end) if _may_end_with_connector(
+        text[start:end]) else None
     if m is not None and m.start() >= start:
         connector = connector or (m.group(1) or m.group(2)).lower()
         end = m.start()
     body = text[start:end]
-    sep = _SEPARATOR_TAIL.search(body)
+    sep = _SEPARATOR_TAIL.search(body) if _may_end_with_separator(body) else None
     if sep is not None:
         if connector is None and body.rstrip().endswith(";"):
             connector = ";"
@@ -1136,13 +1189,30 @@ def _decide_op(
 class _Emitter:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        # `_item_text` per unit (by id; the blocks keep the units alive): an item's connector
+        # is read before its list's operator is decided, its text when its node is emitted
+        self._items: dict[int, tuple[str, tuple[int, int], str | None]] = {}
+
+    def item_text(self, unit: Unit) -> tuple[str, tuple[int, int], str | None]:
+        got = self._items.get(id(unit))
+        if got is None:
+            got = self._items[id(unit)] = _item_text(unit)
+        return got
+
+    def prepare_connectors(self, b: _Block) -> None:
+        """Trailing connectors are read before operators are decided (children are emitted
+        first, but a parent's list needs the connector of its children's last descendants)."""
+        for n in b.order:
+            assert n.unit is not None
+            n.connector = self.item_text(n.unit)[2]
 
     def block(self, b: _Block) -> CriteriaBlock:
+        self.prepare_connectors(b)
         st = b.statement
         if st.kind == "item":
-            text, span, _ = _item_text(st)
+            text, span, _ = self.item_text(st)
         else:
-            tm = _textmap(st.lines)
+            tm = st.textmap()
             text = tm.text.strip()
             span = tm.source_span(0, len(tm.text))
         nxt = self._next_map(b)
@@ -1187,7 +1257,7 @@ class _Emitter:
 
     def node(self, n: _Node, nxt: dict[int, _Node]) -> CriteriaNode:
         assert n.unit is not None
-        text, span, conn = _item_text(n.unit)
+        text, span, conn = self.item_text(n.unit)
         n.connector = conn
         kids = [self.node(c, nxt) for c in n.children]
         out = CriteriaNode(label=n.label, text=text, span=span, page=n.unit.first.page)
@@ -1203,14 +1273,6 @@ def _last_end(nodes: list[CriteriaNode]) -> int:
     for n in nodes:
         end = max(end, n.span[1], _last_end(n.children))
     return end
-
-
-def _prepare_connectors(b: _Block) -> None:
-    """Trailing connectors are read before operators are decided (children are emitted first,
-    but a parent's list needs the connector of its children's last descendants)."""
-    for n in b.order:
-        assert n.unit is not None
-        n.connector = _item_text(n.unit)[2]
 
 
 def _assemble(entries: list[_Entry], inside: list[bool]) -> _Assembler:
@@ -1233,6 +1295,5 @@ def extract(ctx: Context) -> list[CriteriaBlock]:
     emitter = _Emitter(ctx)
     out: list[CriteriaBlock] = []
     for b in asm.blocks:
-        _prepare_connectors(b)
         out.append(emitter.block(b))
     return out
