@@ -53,7 +53,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache, wraps
+from functools import cache, lru_cache, wraps
 from typing import Any
 
 import regex
@@ -76,6 +76,8 @@ _DASHES = ("–", "—", "‑", "−")  # typographic dashes read as "-"
 _CODE_WORD = regex.compile(r"\bcode", regex.I)
 _MARKS = regex.compile(r"[*†‡§]")  # footnote marks in headers ("CPT®* Codes")
 _ASCII_MARK = "*"  # the only one of them in ASCII
+_CELL_MARKS = "*†‡"  # the marks a code cell may carry beside a code
+_ONE_CODE = regex.compile(r"[*†‡]?[0-9A-Za-z.]+[*†‡]?")  # no separator: a cell of one code
 _GENERIC_ONLY = regex.compile(r"(?:other )?(?:procedures?|diagnos[ie]s)", regex.I)
 _TOPIC = regex.compile(r"\p{Lu}[^:]*:")
 # a code list inside a sentence: "(CPT codes 81228, 81229, and 81479)."
@@ -223,6 +225,12 @@ def _guarded(default: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 def _norm(text: str) -> str:
+    if text.isascii() and text.isprintable():
+        # most lines: in printable ASCII (no tab, no control character) the one white space is
+        # the space, so a text without a run of them or one at an edge is its own form
+        if "  " in text or text[:1] == " " or text[-1:] == " ":
+            return " ".join(text.split())
+        return text
     if not text.isascii():  # invisible characters and typographic dashes are not ASCII
         text = _plain_dashes(_INVISIBLE.sub("", text))
     if "\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text:
@@ -271,6 +279,10 @@ def _icd_positions() -> dict[str, int]:
     return positions
 
 
+# The code set's answers are remembered (they depend on the code alone): a publisher's tables
+# list the same codes and ranges document after document, and a range's expansion walks every
+# item between its ends.
+@lru_cache(maxsize=8192)
 def _icd_code(code: str) -> str | None:
     """The code set's spelling of `code` when it is a code (not a chapter or block)."""
     cm = _icd()
@@ -284,7 +296,8 @@ def _icd_code(code: str) -> str | None:
     return None
 
 
-def _icd_expand(start: str, end: str) -> list[str] | None:
+@lru_cache(maxsize=4096)
+def _icd_expand(start: str, end: str) -> tuple[str, ...] | None:
     """Billable codes from `start` through `end` and its descendants; None when reversed."""
     cm = _icd()
     codes = _icd_codes()
@@ -300,7 +313,7 @@ def _icd_expand(start: str, end: str) -> list[str] | None:
         # chapters ("12") and blocks ("L60-L75") are never codes; "B20" is listed twice
         if "-" not in c and not c.isdigit() and cm.is_leaf(c) and (not out or out[-1] != c):
             out.append(c)
-    return out
+    return tuple(out)
 
 
 def _shape_ok(system: str, code: str) -> bool:
@@ -322,7 +335,7 @@ def validate(system: str, code: str, end: str | None) -> tuple[bool | None, list
         expanded = _icd_expand(a, b)
         if expanded is None:
             return False, [], f"range {code}-{end} runs backwards"
-        return True, expanded, None
+        return True, list(expanded), None
     if system not in _rules().formats:
         return None, [], None
     for c in (code, end):
@@ -413,8 +426,10 @@ def _words(text: str) -> list[str]:
     return [w for w in (w.strip("().,;") for w in text.lower().replace("/", " / ").split()) if w]
 
 
+@lru_cache(maxsize=1024)
 def _systems(names: str) -> tuple[str, ...]:
-    """The systems a header's names give ("CPT/HCPCS" -> CPT, HCPCS)."""
+    """The systems a header's names give ("CPT/HCPCS" -> CPT, HCPCS); remembered: a few names
+    ("CPT", "HCPCS", "ICD-10 Diagnosis") head most tables, and the split costs ~3 us."""
     r = _rules()
     systems: list[str] = []
     for piece in _NAME_SPLIT.split(names):
@@ -469,9 +484,16 @@ def read_row(text: str) -> Row | None:
     m = _rules().row.match(text, timeout=limit(text, _TIMEOUT))
     if not m:
         return None
+    cell = m.group("cell")
     codes: list[tuple[str, str | None]] = []
-    for c in _rules().code.finditer(m.group("cell"), timeout=limit(text, _TIMEOUT)):
-        codes.append((c.group("a"), c.group("b") or c.group("c")))
+    if _ONE_CODE.fullmatch(cell):
+        # one code, the common cell: the code is the cell without its footnote marks (a code
+        # runs over all the letters, digits and dots there, `bare` ends only at another
+        # character), as the scan below would find it
+        codes.append((cell.strip(_CELL_MARKS), None))
+    else:
+        for c in _rules().code.finditer(cell, timeout=limit(text, _TIMEOUT)):
+            codes.append((c.group("a"), c.group("b") or c.group("c")))
     desc = (m.group("desc") or "").strip() or None
     dangle = _plain_dashes((m.group("dangle") or "").strip()) or None
     return Row(tuple(codes), desc, dangle)
@@ -702,9 +724,11 @@ class _Reader:
 
     # one line -------------------------------------------------------------------------------
     def feed(self, line: Line, is_heading: bool, top: bool, in_coding: bool,
-             recovered: bool = False) -> None:
+             recovered: bool = False, text: str | None = None,
+             plain: bool | None = None) -> None:
+        """`text`: the line normalised, and `plain`: `_plain(text)`, when known."""
         st = self.st
-        text = _norm(line.text)
+        text = _norm(line.text) if text is None else text
         if not text:
             return
         if recovered:  # a header or row the boilerplate removal took: nothing else
@@ -718,11 +742,13 @@ class _Reader:
         if is_heading and in_coding and top and not st.coding:
             st.close()
         st.coding = in_coding
-        if self._continue_cell(line, text):
+        # (the states tested first are those the two readers need: most lines are prose
+        # outside any table)
+        if st.row and self._continue_cell(line, text):
             return
-        if self._row(line, text):
+        if (st.open or st.coding) and self._row(line, text):
             return
-        plain = self._plain(text)
+        plain = _plain(text) if plain is None else plain
         if not plain and self._labelled_list(line, text):
             return
         if not plain and self._header_or_group(line, text):
@@ -752,30 +778,6 @@ class _Reader:
             self._maybe_unparsed(line, text)
 
     # pieces ---------------------------------------------------------------------------------
-    @staticmethod
-    def _may_be_plain(text: str) -> bool:
-        """The part of `_plain` that needs no pattern of the gate."""
-        if text.endswith(":") or _has_marks(text):
-            return False
-        # (`_CODE_WORD` cannot match where the lower-cased text has no "code": most lines)
-        return not ("code" in text.lower() and _only_columns(text, _rules().columns)
-                    and _CODE_WORD.search(text))
-
-    @staticmethod
-    def _plain(text: str) -> bool:
-        """Is `text` surely not a labelled list, header, group line or skipped line? Those
-        read the line (marks and a final colon dropped) from its start: where nothing is
-        dropped, none of their patterns matching there, nor a column header, means none."""
-        r = _rules()
-        if not _Reader._may_be_plain(text):
-            return False
-        if not r.line_start(text):
-            return True
-        try:
-            return r.line_gate.match(text, timeout=limit(text, _TIMEOUT)) is None
-        except TimeoutError:
-            return False
-
     def _allowed(self) -> tuple[str, ...]:
         return self.st.systems or ROW_SYSTEMS
 
@@ -991,8 +993,32 @@ class _Reader:
                          expanded=expanded, span=span, page=e.first.page)
 
 
+def _plain(text: str) -> bool:
+    """Is `text` surely not a labelled list, header, group line or skipped line? Those read
+    the line (marks and a final colon dropped) from its start: where nothing is dropped, none
+    of their patterns matching there, nor a column header, means none."""
+    if text.endswith(":") or _has_marks(text):
+        return False
+    r = _rules()
+    # (`_CODE_WORD` cannot match where the lower-cased text has no "code": most lines)
+    if "code" in text.lower() and _only_columns(text, r.columns) and _CODE_WORD.search(text):
+        return False
+    if not r.line_start(text):
+        return True
+    try:
+        return r.line_gate.match(text, timeout=limit(text, _TIMEOUT)) is None
+    except TimeoutError:
+        return False
+
+
 def extract(ctx: Context) -> list[CodeTable]:
     reader = _Reader(ctx)
+    st = reader.st
     for line, is_heading, top, in_coding, recovered in _section_lines(ctx):
-        reader.feed(line, is_heading, top, in_coding, recovered)
+        text = _norm(line.text)
+        if is_heading or in_coding or recovered or st.coding or st.open or st.row:
+            reader.feed(line, is_heading, top, in_coding, recovered, text)
+        elif not _plain(text):
+            reader.feed(line, is_heading, top, in_coding, recovered, text, False)
+        # else: outside any table, a plain line changes nothing (`feed` would read it so)
     return reader.tables()
