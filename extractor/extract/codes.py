@@ -225,9 +225,12 @@ def _guarded(default: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 def _norm(text: str) -> str:
-    if text.isascii() and text.isprintable():
-        # most lines: in printable ASCII (no tab, no control character) the one white space is
-        # the space, so a text without a run of them or one at an edge is its own form
+    if text.isprintable():
+        # most lines: a printable text holds no control or format character (the invisible
+        # ones are format characters) and no separator but the space, its one white space; a
+        # text without a run of spaces or one at an edge is then its own form, dashes aside
+        if not text.isascii():
+            text = _plain_dashes(text)
         if "  " in text or text[:1] == " " or text[-1:] == " ":
             return " ".join(text.split())
         return text

@@ -90,6 +90,17 @@ _ROMAN_UPPER = regex.compile(r"^[IVXL]+$")
 _LONE_BULLET = regex.compile(r"^[•·▪●○■◦►▶✓❖➢➤\-–—*o\uf0b7\uf0a7\uf0d8\uf076\uf0fc\uf0a8]$")
 _SENTENCE_END = regex.compile(r"[.:!?][\"'”’)\]]?$")
 _TERMINATOR = regex.compile(r"[.;,:][\"'”’)\]]?$")
+
+
+# Both end the text: a forward search tries them at every position of a line, so only the
+# last three characters (a mark, a closing quote or bracket, a final newline "$" allows) are
+# searched.
+def _ends_sentence(text: str) -> bool:
+    return _SENTENCE_END.search(text[-3:]) is not None
+
+
+def _ends_clause(text: str) -> bool:
+    return _TERMINATOR.search(text[-3:]) is not None
 _NUMBERING = regex.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])[.)]\s+")
 _TRAILING = regex.compile(r"[\s:.\-–]+$")
 # tails searched in reverse ((?r)): the same matches, but linear where a forward search is
@@ -133,36 +144,43 @@ class _Screen:
     occurs, the pattern is not searched (speed only: a failed search of a status pattern scans
     on from every verb of the text; the screen is a substring test)."""
 
-    words: tuple[str, ...]  # lower case; empty: no screen
-    finders: tuple[regex.Pattern[str], ...]  # the same words for text that is not ASCII
+    words: frozenset[str]  # lower case; empty: no screen
 
     @classmethod
     def of(cls, item: dict[str, Any]) -> _Screen:
-        words = tuple(item.get("screen", ()))
-        return cls(words, tuple(regex.compile(regex.escape(w), regex.I | regex.V1)
-                                for w in words))
+        return cls(frozenset(item.get("screen", ())))
 
-    def admits(self, text: str, low: str | None) -> bool:
-        """`low`: `_lowered(text)`."""
-        if not self.words:
-            return True
-        if low is not None:
-            return any(w in low for w in self.words)
-        return any(f.search(text) is not None for f in self.finders)
+    def admits(self, present: set[str]) -> bool:
+        """`present`: the words of `_Screens.present` for the text."""
+        return not self.words or not self.words.isdisjoint(present)
 
 
-def _lowered(text: str) -> str | None:
-    """`text` lower-cased where that decides a screen exactly: on ASCII text, a case-insensitive
-    pattern's letters match as `str.lower` has them. Elsewhere None: full case folding may
-    match a word's letters with others ("ß" for "ss"), so the screen asks the regex module."""
-    return text.lower() if text.isascii() else None
+class _Screens:
+    """The screens of one rule list, read together: which of their words a text holds is found
+    once per text. On ASCII text a substring test of the text lower-cased decides exactly (a
+    case-insensitive pattern's letters match as `str.lower` has them); elsewhere full case
+    folding may match a word's letters with others ("ß" for "ss"), so the regex module, which
+    folds as the patterns do, looks for each word."""
+
+    def __init__(self, screens: list[_Screen]) -> None:
+        self.words = tuple(sorted(frozenset().union(*(s.words for s in screens))))
+        self.finders = tuple((w, regex.compile(regex.escape(w), regex.I | regex.V1))
+                             for w in self.words)
+
+    def present(self, text: str) -> set[str]:
+        if text.isascii():
+            low = text.lower()
+            return {w for w in self.words if w in low}
+        return {w for w, f in self.finders if f.search(text) is not None}
 
 
 @dataclass(frozen=True, slots=True)
 class _Rules:
     status: list[tuple[str, int, regex.Pattern[str], _Screen]]  # (status, order, pattern, screen)
+    status_screens: _Screens
     heading: list[tuple[str, regex.Pattern[str]]]
     ops: list[tuple[str, int | None, regex.Pattern[str], _Screen]]  # (op, min, pattern, screen)
+    op_screens: _Screens
     numbers: dict[str, int]
     notes: tuple[str, ...]
     connectors: dict[str, str]
@@ -172,6 +190,7 @@ class _Rules:
     on_patterns: tuple[regex.Pattern[str], ...]
     heading_words: tuple[str, ...]
     defaults: tuple[tuple[str, regex.Pattern[str], _Screen], ...]
+    default_screens: _Screens
     heading_prefix: regex.Pattern[str]
     on_words: tuple[str, ...]
 
@@ -199,10 +218,21 @@ def _rules() -> _Rules:
         for item, (_, pat) in zip(data["op"], op_pats, strict=True)
     ]
     words = data["words"]
+    defaults = tuple(
+        (item["op"], pat, _Screen.of(item))
+        for item, (_, pat) in zip(
+            data["default"],
+            compile_all("criteria.default", data["default"],
+                        allowed={"id", "op", "pattern", "screen"}),
+            strict=True,
+        )
+    )
     return _Rules(
         status=status,
+        status_screens=_Screens([e[3] for e in status]),
         heading=heading,
         ops=ops,
+        op_screens=_Screens([e[3] for e in ops]),
         numbers={k.lower(): int(v) for k, v in words["numbers"].items()},
         notes=tuple(p.lower() for p in words["note_prefixes"]),
         connectors={k.lower(): v for k, v in words["connectors"].items()},
@@ -213,15 +243,8 @@ def _rules() -> _Rules:
             regex.compile(p, regex.I | regex.V1) for p in data["region"]["on_patterns"]
         ),
         heading_words=tuple(data["words"]["heading_words"]),
-        defaults=tuple(
-            (item["op"], pat, _Screen.of(item))
-            for item, (_, pat) in zip(
-                data["default"],
-                compile_all("criteria.default", data["default"],
-                            allowed={"id", "op", "pattern", "screen"}),
-                strict=True,
-            )
-        ),
+        defaults=defaults,
+        default_screens=_Screens([e[2] for e in defaults]),
         heading_prefix=regex.compile(data["words"]["heading_prefix"], regex.I | regex.V1),
         on_words=tuple(data["region"]["on_words"]),
     )
@@ -286,11 +309,12 @@ def find_status(text: str) -> str | None:
     Quoted text (a statute cited) names no status of the document's own."""
     if '"' in text or "“" in text:
         text = _QUOTED.sub(" ", text)
-    low = _lowered(text)
+    r = _rules()
+    present = r.status_screens.present(text)
     best: tuple[int, int, int] | None = None
     found: str | None = None
-    for status, order, pat, screen in _rules().status:
-        if not screen.admits(text, low):
+    for status, order, pat, screen in r.status:
+        if not screen.admits(present):
             continue
         try:
             m = pat.search(text, timeout=limit(text, TIMEOUT))
@@ -345,9 +369,10 @@ def _heading_key(text: str) -> str:
 def lead_in_op(text: str) -> tuple[str, int | None] | None:
     """The operator a lead-in names; the last match in the text decides."""
     best: tuple[int, str, int | None] | None = None
-    low = _lowered(text)
-    for op, minimum, pat, screen in _rules().ops:
-        if not screen.admits(text, low):
+    r = _rules()
+    present = r.op_screens.present(text)
+    for op, minimum, pat, screen in r.ops:
+        if not screen.admits(present):
             continue
         try:
             matches = list(pat.finditer(text, timeout=limit(text, TIMEOUT)))
@@ -373,7 +398,10 @@ def _number(word: str) -> int | None:
 
 def is_note(text: str) -> bool:
     low = text.lower().lstrip()
-    for p in _rules().notes:
+    notes = _rules().notes
+    if not low.startswith(notes):  # (one test for all prefixes first: most texts are none)
+        return False
+    for p in notes:
         if not low.startswith(p):
             continue
         # "note" but not "notable": a word prefix must end at a word boundary
@@ -589,29 +617,29 @@ class _UnitBuilder:
             gap = self.use_gaps and prev.page == line.page and line.gap_before > 0
             if (
                 cur.form != "indent" and line.x0 <= cur.x0 + 1.5 and text[:1].isupper()
-                and (gap or _SENTENCE_END.search(ptext))
+                and (gap or _ends_sentence(ptext))
             ):
                 return False  # back at the label's column after a gap or a full stop
         if cur.kind == "para" and cur.x0 is not None and line.x0 is not None:
-            if abs(line.x0 - cur.lines[-1].x0) > INDENT_MIN and _SENTENCE_END.search(ptext):  # type: ignore[operator]
+            if abs(line.x0 - cur.lines[-1].x0) > INDENT_MIN and _ends_sentence(ptext):  # type: ignore[operator]
                 return False
             if line.x0 < cur.x0 - INDENT_MIN and text[:1].isupper():
                 return False  # back out to a column left of the paragraph
-        if _SENTENCE_END.search(ptext) and self._short(prev) and text[:1].isupper():
+        if _ends_sentence(ptext) and self._short(prev) and text[:1].isupper():
             return False
         if cur.form == "indent" and text[:1].isupper() and (
-            _TERMINATOR.search(ptext) or connector_of(ptext) or self._short(prev)
+            _ends_clause(ptext) or connector_of(ptext) or self._short(prev)
         ):
             return False
         if (
             self.use_gaps and prev.page == line.page and line.gap_before > 0
             and line.x0 is not None
-            and _SENTENCE_END.search(ptext) and text[:1].isupper()
+            and _ends_sentence(ptext) and text[:1].isupper()
         ):
             return False  # a blank gap after a finished sentence (PDF)
         if text[:1].islower():
             return True
-        if _heading_like(line) and _SENTENCE_END.search(ptext) and heading_status(text):
+        if _heading_like(line) and _ends_sentence(ptext) and heading_status(text):
             return False
         return True
 
@@ -637,7 +665,7 @@ class _UnitBuilder:
             return
         lab = None if is_note(text) else _label(text)
         hs = heading_status(text) if _heading_like_text(text) and not text.endswith(".") else None
-        complete = cur is None or cur.kind == "heading" or bool(_SENTENCE_END.search(cur.last_text))
+        complete = cur is None or cur.kind == "heading" or _ends_sentence(cur.last_text)
         if hs is not None and complete:
             self.heading(line, section, hs)  # "II. Experimental, Investigational, or Unproven"
             return
@@ -718,7 +746,7 @@ class _UnitBuilder:
         """A short capitalised line at the margin, after a finished sentence, without final
         punctuation: a subheading the segmenter did not know."""
         before = cur if cur is not None else (self.units[-1] if self.units else None)
-        if before is None or not _heading_like(line) or _TERMINATOR.search(text):
+        if before is None or not _heading_like(line) or _ends_clause(text):
             return False
         if len(text.split()) > 6 or text.endswith(("-", "(")) or not self._short(line):
             return False
@@ -765,7 +793,7 @@ def _part_heading(token: str | None, rest: str) -> bool:
     if token is None or not _ROMAN_UPPER.match(token):
         return False
     words = rest.split()
-    if not words or len(words) > 6 or _TERMINATOR.search(rest) or connector_of(rest):
+    if not words or len(words) > 6 or _ends_clause(rest) or connector_of(rest):
         return False
     if not all(w[:1].isupper() or w.lower() in _SMALL_WORDS or not w[:1].isalpha() for w in words):
         return False
@@ -1179,9 +1207,9 @@ def _decide_op(
     if by_conn is not None:
         return (by_conn, None)
     if not words:
-        low = _lowered(lead)
+        present = _rules().default_screens.present(lead)
         for op, pat, screen in _rules().defaults:
-            if screen.admits(lead, low) and _matches_search((pat,), lead):
+            if screen.admits(present) and _matches_search((pat,), lead):
                 return (op, None)  # "when the following criteria are met:" over bare items
     return ("any", None)
 

@@ -35,5 +35,6 @@ def test_criteria_screen_words_name_every_alternative(table: str, item: dict[str
     ],
 )
 def test_criteria_screen_admits(text: str, admitted: bool) -> None:
-    screen = next(s for st, _, _, s in criteria._rules().status if "unproven" in s.words)
-    assert screen.admits(text, criteria._lowered(text)) is admitted
+    r = criteria._rules()
+    screen = next(s for st, _, _, s in r.status if "unproven" in s.words)
+    assert screen.admits(r.status_screens.present(text)) is admitted
