@@ -116,7 +116,7 @@ class _Rules:
     any_note: regex.Pattern[str]  # one pass for "any of them matches at the start"
     any_skip: regex.Pattern[str]
     # a line that none of the header, group and skip patterns matches from its start is none
-    # of those lines: one call instead of four on every line of prose (see `_Reader._plain`)
+    # of those lines: one call instead of four on every line of prose (see `_plain`)
     line_gate: regex.Pattern[str]
     row: regex.Pattern[str]
     code: regex.Pattern[str]
@@ -498,7 +498,8 @@ def read_row(text: str) -> Row | None:
         for c in _rules().code.finditer(cell, timeout=limit(text, _TIMEOUT)):
             codes.append((c.group("a"), c.group("b") or c.group("c")))
     desc = (m.group("desc") or "").strip() or None
-    dangle = _plain_dashes((m.group("dangle") or "").strip()) or None
+    dangle = m.group("dangle")
+    dangle = (_plain_dashes(dangle.strip()) or None) if dangle else None
     return Row(tuple(codes), desc, dangle)
 
 

@@ -331,26 +331,36 @@ def find_status(text: str) -> str | None:
 def heading_status(text: str, key: str | None = None) -> str | None:
     """The status a short heading line names on its own ("Not Medically Necessary:").
     `key`: `_heading_key(text.strip())` when the caller has it."""
+    if len(text) > 200:  # (length: _TRAILING is slow on long runs)
+        return None
+    words = _rules().heading_words
+    # on ASCII text the key is the text folded ("II. Not Medically Necessary:" -> "not
+    # medically necessary"): no heading word in the text lower-cased, none in the key (the
+    # most selective test, so first)
+    if key is None and text.isascii() and not _holds_any(text.lower(), words):
+        return None
     # (`split(None, 9)` stops at the tenth word: the count matters only up to there)
-    if len(text) > 200 or len(text.split(None, 9)) > 9:  # (length: _TRAILING is slow on long runs)
+    if len(text.split(None, 9)) > 9:
         return None
     first = next((ch for ch in text if ch.isalpha()), "")
     if not first.isupper():
         return None  # a heading is capitalised; a lower-case word is a wrapped table cell
-    words = _rules().heading_words
     if key is None:
-        # on ASCII text the key is the text folded ("II. Not Medically Necessary:" -> "not
-        # medically necessary"): no heading word in the text lower-cased, none in the key
-        if text.isascii() and not any(w in text.lower() for w in words):
-            return None
         key = _heading_key(text.strip())
-    if not any(w in key for w in words):
+    if not _holds_any(key, words):
         return None  # cheap screen: every status heading names one of these words
     key = _rules().heading_prefix.sub("", key, count=1)
     for status, pat in _rules().heading:
         if pat.fullmatch(key, timeout=limit(key, TIMEOUT)):
             return status
     return None
+
+
+def _holds_any(text: str, words: tuple[str, ...]) -> bool:
+    for w in words:  # (a loop: `any` over a generator costs more than these tests)
+        if w in text:
+            return True
+    return False
 
 
 def _heading_key(text: str) -> str:
@@ -506,7 +516,7 @@ def _heading_kind(e: _Entry) -> str | None:
     ):
         kind = "status"
     if kind is None and (e.heading or len(text.split()) <= 8):
-        if any(w in key for w in rules.on_words) and _matches_any(rules.on_patterns, key):
+        if _holds_any(key, rules.on_words) and _matches_any(rules.on_patterns, key):
             kind = "clinical_indications"
     if kind is not None:
         e.heading = True
