@@ -1326,7 +1326,14 @@ def extract(ctx: Context) -> list[CriteriaBlock]:
     entries = _stream(ctx)
     if not entries:
         return []
-    kinds = [_heading_kind(e) for e in entries]
+    # (a body line opening with a letter or digit that is neither a capital nor a digit is no
+    # heading: `_heading_kind` would say so after stripping the line, which such a character
+    # does not start; most wrapped lines open in lower case)
+    kinds = [
+        _heading_kind(e) if e.heading or not (c := e.line.text[:1]).isalnum() or c.isupper()
+        or c.isdigit() else None
+        for e in entries
+    ]
     asm = _assemble(entries, _region(kinds))
     if not asm.blocks:
         asm = _assemble(entries, _region(kinds, permissive=True))
