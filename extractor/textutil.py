@@ -253,7 +253,7 @@ def line_start_hits(gate: regex.Pattern[str], texts: list[str]) -> list[bool] | 
 # (false at K's end, maybe true in T) and other negative lookarounds ("(?!$)"): patterns with
 # them (or with what `edge_sensitive` refuses for the same kind of reason) get no gate.
 _START_KEY = regex.compile(r".*\w", regex.S)
-_START_MEMO_MAX = 1 << 16  # distinct prefixes kept per gate before the memo starts over
+_START_MEMO_MAX = 1 << 15  # distinct prefixes kept per gate before the memo starts over
 
 
 def start_gate(pattern: regex.Pattern[str], width: int = 4) -> Callable[[str], bool]:

@@ -299,7 +299,7 @@ def _icd_code(code: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # (an expansion may list hundreds of codes)
 def _icd_expand(start: str, end: str) -> tuple[str, ...] | None:
     """Billable codes from `start` through `end` and its descendants; None when reversed."""
     cm = _icd()
