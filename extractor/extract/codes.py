@@ -383,7 +383,7 @@ def read_header(text: str) -> Header | None:
     """A system header ("CPT", "ICD-10 Diagnosis", "CPT codes covered if ...:") or None."""
     r = _rules()
     body = (_MARKS.sub("", text) if _has_marks(text) else text).rstrip(":").strip()
-    if _only_columns(body, r.columns) and _CODE_WORD.search(body):
+    if _column_header(body):
         return Header((), None, False)
     if not r.header_start(body):
         return None
@@ -407,6 +407,13 @@ def read_header(text: str) -> Header | None:
         group = next((gid for gid, pat in r.prefixes
                       if pat.fullmatch(pre, timeout=limit(pre, _TIMEOUT))), None) or None
     return Header(systems, group, bool(pre))
+
+
+def _column_header(text: str) -> bool:
+    """A line of column words that names codes ("Code Description")."""
+    # (`_CODE_WORD` cannot match where the lower-cased text has no "code": most lines)
+    return "code" in text.lower() and _only_columns(text, _rules().columns) and \
+        _CODE_WORD.search(text) is not None
 
 
 def _only_columns(text: str, columns: frozenset[str]) -> bool:
@@ -798,7 +805,8 @@ class _Reader:
         if not st.row:
             return False
         body = text
-        lead_dash = _LEAD_DASH.match(body)  # "- C43.9, C48.0 pancreas, ..."
+        # "- C43.9, C48.0 pancreas, ..." (the pattern opens with the dash)
+        lead_dash = _LEAD_DASH.match(body) if body[:1] == "-" else None
         if lead_dash:
             body = body[lead_dash.end():]
         elif not st.dangling:
@@ -1004,8 +1012,7 @@ def _plain(text: str) -> bool:
     if text.endswith(":") or _has_marks(text):
         return False
     r = _rules()
-    # (`_CODE_WORD` cannot match where the lower-cased text has no "code": most lines)
-    if "code" in text.lower() and _only_columns(text, r.columns) and _CODE_WORD.search(text):
+    if _column_header(text):
         return False
     if not r.line_start(text):
         return True
