@@ -90,17 +90,6 @@ _ROMAN_UPPER = regex.compile(r"^[IVXL]+$")
 _LONE_BULLET = regex.compile(r"^[•·▪●○■◦►▶✓❖➢➤\-–—*o\uf0b7\uf0a7\uf0d8\uf076\uf0fc\uf0a8]$")
 _SENTENCE_END = regex.compile(r"[.:!?][\"'”’)\]]?$")
 _TERMINATOR = regex.compile(r"[.;,:][\"'”’)\]]?$")
-
-
-# Both end the text: a forward search tries them at every position of a line, so only the
-# last three characters (a mark, a closing quote or bracket, a final newline "$" allows) are
-# searched.
-def _ends_sentence(text: str) -> bool:
-    return _SENTENCE_END.search(text[-3:]) is not None
-
-
-def _ends_clause(text: str) -> bool:
-    return _TERMINATOR.search(text[-3:]) is not None
 _NUMBERING = regex.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])[.)]\s+")
 _TRAILING = regex.compile(r"[\s:.\-–]+$")
 # tails searched in reverse ((?r)): the same matches, but linear where a forward search is
@@ -121,6 +110,19 @@ def _may_end_with_connector(text: str) -> bool:
 
 def _may_end_with_separator(text: str) -> bool:
     return text.rstrip()[-1:] in (";", ",")
+
+
+# `_SENTENCE_END` and `_TERMINATOR` end the text: a forward search tries them at every
+# position of a line, so only the last three characters (a mark, a closing quote or bracket,
+# a final newline "$" allows) are searched.
+def _ends_sentence(text: str) -> bool:
+    return _SENTENCE_END.search(text[-3:]) is not None
+
+
+def _ends_clause(text: str) -> bool:
+    return _TERMINATOR.search(text[-3:]) is not None
+
+
 # white space, private-use glyphs (a font's bullets and spaces) and zero-width characters
 _EDGE = regex.compile(r"^[\s\u200b-\u200d\ufeff]+|[\s\p{Co}\u200b-\u200d\ufeff]+$")
 # the same two edges searched apart, the tail in reverse ((?r)): linear, where `_EDGE.sub` is
