@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import regex
 
@@ -240,3 +240,44 @@ def line_start_hits(gate: regex.Pattern[str], texts: list[str]) -> list[bool] | 
     except TimeoutError:
         return None
     return out
+
+
+# --- line-start gates -------------------------------------------------------------------------
+
+# A line-start gate answers "can `pattern.match` succeed on this text?" from the text's first
+# few characters, remembered per process: most lines open with words none of a vocabulary's
+# patterns can open with, and a dictionary look-up costs far less than trying an alternation
+# of many patterns at the line's start (~2 us for codes' header/group/skip patterns).
+#
+# Why it is exact (never False where the pattern matches): the probe is K, the longest prefix
+# of the first `width` characters that ends with a word character (\w; empty when none does).
+# If the pattern matches a text T from its start, `pattern.match(K, partial=True)` retraces
+# the same path over K and, where it needs a character past K, reports a partial match. What
+# may read K's end differently from T are zero-width tests there: "$", "\Z" and lookaheads
+# that need characters pass or stay partial, a negative lookahead of one character class
+# holds at an end, and "\b" holds after a word character whatever follows. Unsafe are "\B"
+# (false at K's end, maybe true in T) and other negative lookarounds ("(?!$)"): patterns with
+# them (or with what `edge_sensitive` refuses for the same kind of reason) get no gate.
+_START_KEY = regex.compile(r".*\w", regex.S)
+_START_MEMO_MAX = 1 << 15  # distinct prefixes kept per gate before the memo starts over
+
+
+def start_gate(pattern: regex.Pattern[str], width: int = 4) -> Callable[[str], bool]:
+    """A test that is False only where `pattern.match(text)` surely fails, decided by the first
+    `width` characters of the text (see above); always True for a pattern it cannot read."""
+    src = pattern.pattern
+    if "\\B" in src or pattern.flags & regex.REVERSE or edge_sensitive(src, pattern.flags):
+        return lambda text: True
+    memo: dict[str, bool] = {}
+
+    def may_match(text: str) -> bool:
+        head = text[:width]
+        hit = memo.get(head)
+        if hit is None:
+            if len(memo) >= _START_MEMO_MAX:
+                memo.clear()
+            m = _START_KEY.match(head)
+            hit = memo[head] = pattern.match(m.group() if m else "", partial=True) is not None
+        return hit
+
+    return may_match

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache, wraps
+from functools import cache, lru_cache, wraps
 from typing import Any
 
 import regex
@@ -62,7 +62,7 @@ from extractor import rules
 from extractor.context import Context
 from extractor.document import Line
 from extractor.models.contract import CodeEntry, CodeTable
-from extractor.textutil import joined_gate, limit, line_start_hits
+from extractor.textutil import limit, start_gate
 
 SKIP_KINDS = frozenset({"references", "history", "websites", "index"})
 UNSPECIFIED = "unspecified"
@@ -72,9 +72,12 @@ PROCEDURE_SYSTEMS = ("CPT", "HCPCS")
 _TIMEOUT = 0.05  # seconds; every pattern here is linear, the timeout is a safety net
 _INVISIBLE = regex.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = regex.compile(r"\s+")
-_DASHES = str.maketrans({"–": "-", "—": "-", "‑": "-", "−": "-"})
+_DASHES = ("–", "—", "‑", "−")  # typographic dashes read as "-"
 _CODE_WORD = regex.compile(r"\bcode", regex.I)
 _MARKS = regex.compile(r"[*†‡§]")  # footnote marks in headers ("CPT®* Codes")
+_ASCII_MARK = "*"  # the only one of them in ASCII
+_CELL_MARKS = "*†‡"  # the marks a code cell may carry beside a code
+_ONE_CODE = regex.compile(r"[*†‡]?[0-9A-Za-z.]+[*†‡]?")  # no separator: a cell of one code
 _GENERIC_ONLY = regex.compile(r"(?:other )?(?:procedures?|diagnos[ie]s)", regex.I)
 _TOPIC = regex.compile(r"\p{Lu}[^:]*:")
 # a code list inside a sentence: "(CPT codes 81228, 81229, and 81479)."
@@ -113,11 +116,20 @@ class _Rules:
     any_note: regex.Pattern[str]  # one pass for "any of them matches at the start"
     any_skip: regex.Pattern[str]
     # a line that none of the header, group and skip patterns matches from its start is none
-    # of those lines: one call instead of four on every line of prose (see `_Reader._plain`)
+    # of those lines: one call instead of four on every line of prose (see `_plain`)
     line_gate: regex.Pattern[str]
-    lines_joined: regex.Pattern[str] | None  # the same for all lines at once (textutil)
     row: regex.Pattern[str]
     code: regex.Pattern[str]
+    # False where the pattern cannot match the line from its start, read from the line's
+    # first characters (textutil.start_gate): most lines are prose that opens with a word no
+    # header, group, note, skip line or code row opens with, and a look-up costs less than a
+    # pattern call
+    header_start: Callable[[str], bool]
+    group_start: Callable[[str], bool]
+    note_start: Callable[[str], bool]
+    skip_start: Callable[[str], bool]
+    line_start: Callable[[str], bool]
+    row_start: Callable[[str], bool]
 
 
 def _alternation(patterns: list[str]) -> regex.Pattern[str]:
@@ -160,6 +172,12 @@ def _rules() -> _Rules:
         + [g["fullmatch" if "fullmatch" in g else "match"] for g in data["group"]]
         + data["skip"]["match"]
     )
+    # a line that fullmatches a group also matches it from its start
+    any_group = _alternation([g["fullmatch" if "fullmatch" in g else "match"]
+                              for g in data["group"]])
+    any_note = _alternation(data["notes"]["match"])
+    any_skip = _alternation(data["skip"]["match"])
+    line_gate = _alternation(gate_src)
     return _Rules(
         formats=formats,
         header=header,
@@ -167,23 +185,26 @@ def _rules() -> _Rules:
         filler=frozenset(data["header"]["filler"]),
         columns=frozenset(data["header"]["columns"]),
         groups=groups,
-        # a line that fullmatches a group also matches it from its start
-        any_group=_alternation([g["fullmatch" if "fullmatch" in g else "match"]
-                                for g in data["group"]]),
+        any_group=any_group,
         clauses=rules.compile_all("codes.clause", data["clause"], key="match"),
         prefixes=rules.compile_all("codes.prefix", data["prefix"], key="match"),
         notes=[regex.compile(p, regex.I | regex.V1) for p in data["notes"]["match"]],
         skips=[regex.compile(p, regex.I | regex.V1) for p in data["skip"]["match"]],
-        any_note=_alternation(data["notes"]["match"]),
-        any_skip=_alternation(data["skip"]["match"]),
-        line_gate=_alternation(gate_src),
-        lines_joined=joined_gate(gate_src, head="^"),
+        any_note=any_note,
+        any_skip=any_skip,
+        line_gate=line_gate,
         row=row,
         code=regex.compile(
             rf"(?P<a>{bare})[*†‡]?(?:\s*[-–—]\s*[*†‡]?(?P<b>{bare})[*†‡]?"
             rf"|\s+(?:to|through|thru)\s+[*†‡]?(?P<c>{bare})[*†‡]?)?",
             regex.V1,
         ),
+        header_start=start_gate(header),
+        group_start=start_gate(any_group),
+        note_start=start_gate(any_note),
+        skip_start=start_gate(any_skip),
+        line_start=start_gate(line_gate),
+        row_start=start_gate(row),
     )
 
 
@@ -204,12 +225,33 @@ def _guarded(default: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 def _norm(text: str) -> str:
+    if text.isprintable():
+        # most lines: a printable text holds no control or format character (the invisible
+        # ones are format characters) and no separator but the space, its one white space; a
+        # text without a run of spaces or one at an edge is then its own form, dashes aside
+        if not text.isascii():
+            text = _plain_dashes(text)
+        if "  " in text or text[:1] == " " or text[-1:] == " ":
+            return " ".join(text.split())
+        return text
     if not text.isascii():  # invisible characters and typographic dashes are not ASCII
-        text = _INVISIBLE.sub("", text).translate(_DASHES)
-    elif not ("\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text):
-        # `str.split` splits at the white space of `regex`'s \s and at these four alone
-        return " ".join(text.split())
-    return _SPACES.sub(" ", text).strip()
+        text = _plain_dashes(_INVISIBLE.sub("", text))
+    if "\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text:
+        return _SPACES.sub(" ", text).strip()
+    # `str.split` splits at the white space of `regex`'s \s and at these four alone
+    return " ".join(text.split())
+
+
+def _plain_dashes(text: str) -> str:
+    # (`str.translate` with a table of non-Latin-1 characters costs ~20 us a line)
+    for dash in _DASHES:
+        if dash in text:
+            text = text.replace(dash, "-")
+    return text
+
+
+def _has_marks(text: str) -> bool:
+    return _ASCII_MARK in text or (not text.isascii() and _MARKS.search(text) is not None)
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -228,6 +270,22 @@ def _icd_codes() -> tuple[str, ...]:
     return tuple(_icd().get_all_codes(True))
 
 
+@cache
+def _icd_positions() -> dict[str, int]:
+    """Each item's position in the code set's order, as `get_index` gives it (the first place
+    it is listed: "B20" is a block and its category). `get_index` finds a code it was not asked
+    for before by a Python loop over the ~98,000 items, ~4 ms a code: a range's end and each of
+    its descendants are looked up, so a batch meeting new ranges paid that again and again."""
+    positions: dict[str, int] = {}
+    for i, c in enumerate(_icd_codes()):
+        positions.setdefault(c, i)
+    return positions
+
+
+# The code set's answers are remembered (they depend on the code alone): a publisher's tables
+# list the same codes and ranges document after document, and a range's expansion walks every
+# item between its ends.
+@lru_cache(maxsize=8192)
 def _icd_code(code: str) -> str | None:
     """The code set's spelling of `code` when it is a code (not a chapter or block)."""
     cm = _icd()
@@ -241,12 +299,16 @@ def _icd_code(code: str) -> str | None:
     return None
 
 
-def _icd_expand(start: str, end: str) -> list[str] | None:
+@lru_cache(maxsize=1024)  # (an expansion may list hundreds of codes)
+def _icd_expand(start: str, end: str) -> tuple[str, ...] | None:
     """Billable codes from `start` through `end` and its descendants; None when reversed."""
     cm = _icd()
     codes = _icd_codes()
-    i = cm.get_index(start)
-    j = max([cm.get_index(end)] + [cm.get_index(d) for d in cm.get_descendants(end)])
+    # `start`, `end` (spelled as the code set spells them, see `_icd_code`) and the
+    # descendants' names are keys of the positions as they are
+    pos = _icd_positions()
+    i = pos[start]
+    j = max([pos[end]] + [pos[d] for d in cm.get_descendants(end)])
     if j < i:
         return None
     out: list[str] = []
@@ -254,7 +316,7 @@ def _icd_expand(start: str, end: str) -> list[str] | None:
         # chapters ("12") and blocks ("L60-L75") are never codes; "B20" is listed twice
         if "-" not in c and not c.isdigit() and cm.is_leaf(c) and (not out or out[-1] != c):
             out.append(c)
-    return out
+    return tuple(out)
 
 
 def _shape_ok(system: str, code: str) -> bool:
@@ -276,7 +338,7 @@ def validate(system: str, code: str, end: str | None) -> tuple[bool | None, list
         expanded = _icd_expand(a, b)
         if expanded is None:
             return False, [], f"range {code}-{end} runs backwards"
-        return True, expanded, None
+        return True, list(expanded), None
     if system not in _rules().formats:
         return None, [], None
     for c in (code, end):
@@ -320,9 +382,11 @@ class Row:
 def read_header(text: str) -> Header | None:
     """A system header ("CPT", "ICD-10 Diagnosis", "CPT codes covered if ...:") or None."""
     r = _rules()
-    body = _MARKS.sub("", text).rstrip(":").strip()
-    if _only_columns(body, r.columns) and _CODE_WORD.search(body):
+    body = (_MARKS.sub("", text) if _has_marks(text) else text).rstrip(":").strip()
+    if _column_header(body):
         return Header((), None, False)
+    if not r.header_start(body):
+        return None
     m = r.header.match(body, timeout=limit(body, _TIMEOUT))
     if not m:
         return None
@@ -345,16 +409,25 @@ def read_header(text: str) -> Header | None:
     return Header(systems, group, bool(pre))
 
 
+def _column_header(text: str) -> bool:
+    """A line of column words that names codes ("Code Description")."""
+    # (`_CODE_WORD` cannot match where the lower-cased text has no "code": most lines)
+    return "code" in text.lower() and _only_columns(text, _rules().columns) and \
+        _CODE_WORD.search(text) is not None
+
+
 def _only_columns(text: str, columns: frozenset[str]) -> bool:
     """Are the header words of `text` (see `_words`) some, all column words? Stops at the
-    first other word: most lines are prose."""
+    first other word: most lines are prose, so the text's first space-separated piece is read
+    before the rest is split (a space separates words: the words are those of the pieces)."""
     seen = False
-    for w in text.lower().replace("/", " / ").split():
-        w = w.strip("().,;")
-        if w:
-            if w not in columns:
-                return False
-            seen = True
+    for piece in text.partition(" ")[::2]:
+        for w in piece.lower().replace("/", " / ").split():
+            w = w.strip("().,;")
+            if w:
+                if w not in columns:
+                    return False
+                seen = True
     return seen
 
 
@@ -363,8 +436,10 @@ def _words(text: str) -> list[str]:
     return [w for w in (w.strip("().,;") for w in text.lower().replace("/", " / ").split()) if w]
 
 
+@lru_cache(maxsize=1024)
 def _systems(names: str) -> tuple[str, ...]:
-    """The systems a header's names give ("CPT/HCPCS" -> CPT, HCPCS)."""
+    """The systems a header's names give ("CPT/HCPCS" -> CPT, HCPCS); remembered: a few names
+    ("CPT", "HCPCS", "ICD-10 Diagnosis") head most tables, and the split costs ~3 us."""
     r = _rules()
     systems: list[str] = []
     for piece in _NAME_SPLIT.split(names):
@@ -381,6 +456,8 @@ def _systems(names: str) -> tuple[str, ...]:
 @_guarded(None)
 def read_labelled_list(text: str) -> tuple[tuple[str, ...], str] | None:
     """A system label followed by a bare code list: "CPT Codes 81200, 81201, 81202,"."""
+    if not _rules().header_start(text):
+        return None
     m = _rules().header.match(text, timeout=limit(text, _TIMEOUT))
     if not m:
         return None
@@ -396,7 +473,8 @@ def read_labelled_list(text: str) -> tuple[tuple[str, ...], str] | None:
 def read_group(text: str) -> str | None:
     """The coverage group a line names, or None."""
     body = text.rstrip(":").strip()
-    if len(body.split()) > 25 or not _rules().any_group.match(body, timeout=limit(body, _TIMEOUT)):
+    if not _rules().group_start(body) or len(body.split()) > 25 or \
+            not _rules().any_group.match(body, timeout=limit(body, _TIMEOUT)):
         return None
     for gid, pat, whole in _rules().groups:
         tmo = limit(body, _TIMEOUT)
@@ -409,26 +487,39 @@ def read_group(text: str) -> str | None:
 @_guarded(None)
 def read_row(text: str) -> Row | None:
     """A code row: a code cell (codes, ranges, comma lists) and its description."""
-    text = _SPLIT_DOT.sub(".", text)
+    if ". " in text:  # (what `_SPLIT_DOT` needs)
+        text = _SPLIT_DOT.sub(".", text)
+    if not _rules().row_start(text):
+        return None
     m = _rules().row.match(text, timeout=limit(text, _TIMEOUT))
     if not m:
         return None
+    cell = m.group("cell")
     codes: list[tuple[str, str | None]] = []
-    for c in _rules().code.finditer(m.group("cell"), timeout=limit(text, _TIMEOUT)):
-        codes.append((c.group("a"), c.group("b") or c.group("c")))
+    if _ONE_CODE.fullmatch(cell):
+        # one code, the common cell: the code is the cell without its footnote marks (a code
+        # runs over all the letters, digits and dots there, `bare` ends only at another
+        # character), as the scan below would find it
+        codes.append((cell.strip(_CELL_MARKS), None))
+    else:
+        for c in _rules().code.finditer(cell, timeout=limit(text, _TIMEOUT)):
+            codes.append((c.group("a"), c.group("b") or c.group("c")))
     desc = (m.group("desc") or "").strip() or None
-    dangle = (m.group("dangle") or "").strip().translate(_DASHES) or None
+    dangle = m.group("dangle")
+    dangle = (_plain_dashes(dangle.strip()) or None) if dangle else None
     return Row(tuple(codes), desc, dangle)
 
 
 @_guarded(False)
 def is_note(text: str) -> bool:
-    return _rules().any_note.match(text, timeout=limit(text, _TIMEOUT)) is not None
+    r = _rules()
+    return r.note_start(text) and r.any_note.match(text, timeout=limit(text, _TIMEOUT)) is not None
 
 
 @_guarded(False)
 def is_skipped(text: str) -> bool:
-    return _rules().any_skip.match(text, timeout=limit(text, _TIMEOUT)) is not None
+    r = _rules()
+    return r.skip_start(text) and r.any_skip.match(text, timeout=limit(text, _TIMEOUT)) is not None
 
 
 _SMALL_WORDS = frozenset({"a", "an", "and", "or", "of", "the", "to", "in", "for", "with", "by",
@@ -662,11 +753,13 @@ class _Reader:
         if is_heading and in_coding and top and not st.coding:
             st.close()
         st.coding = in_coding
-        if self._continue_cell(line, text):
+        # (the states tested first are those the two readers need: most lines are prose
+        # outside any table)
+        if st.row and self._continue_cell(line, text):
             return
-        if self._row(line, text):
+        if (st.open or st.coding) and self._row(line, text):
             return
-        plain = self._plain(text) if plain is None else plain
+        plain = _plain(text) if plain is None else plain
         if not plain and self._labelled_list(line, text):
             return
         if not plain and self._header_or_group(line, text):
@@ -696,26 +789,6 @@ class _Reader:
             self._maybe_unparsed(line, text)
 
     # pieces ---------------------------------------------------------------------------------
-    @staticmethod
-    def _may_be_plain(text: str) -> bool:
-        """The part of `_plain` that needs no pattern of the gate."""
-        if text.endswith(":") or _MARKS.search(text):
-            return False
-        return not (_only_columns(text, _rules().columns) and _CODE_WORD.search(text))
-
-    @staticmethod
-    def _plain(text: str) -> bool:
-        """Is `text` surely not a labelled list, header, group line or skipped line? Those
-        read the line (marks and a final colon dropped) from its start: where nothing is
-        dropped, none of their patterns matching there, nor a column header, means none."""
-        r = _rules()
-        if not _Reader._may_be_plain(text):
-            return False
-        try:
-            return r.line_gate.match(text, timeout=limit(text, _TIMEOUT)) is None
-        except TimeoutError:
-            return False
-
     def _allowed(self) -> tuple[str, ...]:
         return self.st.systems or ROW_SYSTEMS
 
@@ -732,7 +805,8 @@ class _Reader:
         if not st.row:
             return False
         body = text
-        lead_dash = _LEAD_DASH.match(body)  # "- C43.9, C48.0 pancreas, ..."
+        # "- C43.9, C48.0 pancreas, ..." (the pattern opens with the dash)
+        lead_dash = _LEAD_DASH.match(body) if body[:1] == "-" else None
         if lead_dash:
             body = body[lead_dash.end():]
         elif not st.dangling:
@@ -931,21 +1005,31 @@ class _Reader:
                          expanded=expanded, span=span, page=e.first.page)
 
 
-def _plain_lines(texts: list[str]) -> list[bool | None]:
-    """`_Reader._plain` of each text from one scan of them all (None: ask the line alone)."""
-    gate = _rules().lines_joined
-    hits = line_start_hits(gate, texts) if gate is not None else None
-    if hits is None:
-        return [None] * len(texts)
-    return [not hit and _Reader._may_be_plain(t) for t, hit in zip(texts, hits, strict=True)]
+def _plain(text: str) -> bool:
+    """Is `text` surely not a labelled list, header, group line or skipped line? Those read
+    the line (marks and a final colon dropped) from its start: where nothing is dropped, none
+    of their patterns matching there, nor a column header, means none."""
+    if text.endswith(":") or _has_marks(text):
+        return False
+    r = _rules()
+    if _column_header(text):
+        return False
+    if not r.line_start(text):
+        return True
+    try:
+        return r.line_gate.match(text, timeout=limit(text, _TIMEOUT)) is None
+    except TimeoutError:
+        return False
 
 
 def extract(ctx: Context) -> list[CodeTable]:
     reader = _Reader(ctx)
-    items = list(_section_lines(ctx))
-    texts = [_norm(item[0].text) for item in items]
-    for (line, is_heading, top, in_coding, recovered), text, plain in zip(
-        items, texts, _plain_lines(texts), strict=True
-    ):
-        reader.feed(line, is_heading, top, in_coding, recovered, text, plain)
+    st = reader.st
+    for line, is_heading, top, in_coding, recovered in _section_lines(ctx):
+        text = _norm(line.text)
+        if is_heading or in_coding or recovered or st.coding or st.open or st.row:
+            reader.feed(line, is_heading, top, in_coding, recovered, text)
+        elif not _plain(text):
+            reader.feed(line, is_heading, top, in_coding, recovered, text, False)
+        # else: outside any table, a plain line changes nothing (`feed` would read it so)
     return reader.tables()

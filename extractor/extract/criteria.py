@@ -98,6 +98,31 @@ _CONNECTOR_TAIL = regex.compile(
     r"(?r)(?:[;,]\s*|\s+)(and/or|and|or|plus)\s*$|^(and/or|and|or|plus)\s*$", regex.I
 )
 _SEPARATOR_TAIL = regex.compile(r"(?r)\s*[;,]\s*$")
+# ... and what a text must end with (white space aside) for them to match: a reverse search
+# still tries every position of a text that cannot match, so most texts are turned away first
+# (case-folded: the connectors are matched ignoring case; "ſ" folds to "s")
+_CONNECTOR_ENDS = ("and", "or", "plus")
+
+
+def _may_end_with_connector(text: str) -> bool:
+    return text.rstrip()[-6:].casefold().endswith(_CONNECTOR_ENDS)
+
+
+def _may_end_with_separator(text: str) -> bool:
+    return text.rstrip()[-1:] in (";", ",")
+
+
+# `_SENTENCE_END` and `_TERMINATOR` end the text: a forward search tries them at every
+# position of a line, so only the last three characters (a mark, a closing quote or bracket,
+# a final newline "$" allows) are searched.
+def _ends_sentence(text: str) -> bool:
+    return _SENTENCE_END.search(text[-3:]) is not None
+
+
+def _ends_clause(text: str) -> bool:
+    return _TERMINATOR.search(text[-3:]) is not None
+
+
 # white space, private-use glyphs (a font's bullets and spaces) and zero-width characters
 _EDGE = regex.compile(r"^[\s\u200b-\u200d\ufeff]+|[\s\p{Co}\u200b-\u200d\ufeff]+$")
 # the same two edges searched apart, the tail in reverse ((?r)): linear, where `_EDGE.sub` is
@@ -116,10 +141,48 @@ _QUOTED = regex.compile(r"[“\"][^”\"]{0,600}[”\"]")
 
 
 @dataclass(frozen=True, slots=True)
+class _Screen:
+    """Words one of which every match of a pattern contains (a rule's `screen`): where none
+    occurs, the pattern is not searched (speed only: a failed search of a status pattern scans
+    on from every verb of the text; the screen is a substring test)."""
+
+    words: frozenset[str]  # lower case; empty: no screen
+
+    @classmethod
+    def of(cls, item: dict[str, Any]) -> _Screen:
+        return cls(frozenset(item.get("screen", ())))
+
+    def admits(self, present: set[str]) -> bool:
+        """`present`: the words of `_Screens.present` for the text."""
+        return not self.words or not self.words.isdisjoint(present)
+
+
+class _Screens:
+    """The screens of one rule list, read together: which of their words a text holds is found
+    once per text. On ASCII text a substring test of the text lower-cased decides exactly (a
+    case-insensitive pattern's letters match as `str.lower` has them); elsewhere full case
+    folding may match a word's letters with others ("ß" for "ss"), so the regex module, which
+    folds as the patterns do, looks for each word."""
+
+    def __init__(self, screens: list[_Screen]) -> None:
+        self.words = tuple(sorted(frozenset().union(*(s.words for s in screens))))
+        self.finders = tuple((w, regex.compile(regex.escape(w), regex.I | regex.V1))
+                             for w in self.words)
+
+    def present(self, text: str) -> set[str]:
+        if text.isascii():
+            low = text.lower()
+            return {w for w in self.words if w in low}
+        return {w for w, f in self.finders if f.search(text) is not None}
+
+
+@dataclass(frozen=True, slots=True)
 class _Rules:
-    status: list[tuple[str, int, regex.Pattern[str]]]  # (status, order, pattern)
+    status: list[tuple[str, int, regex.Pattern[str], _Screen]]  # (status, order, pattern, screen)
+    status_screens: _Screens
     heading: list[tuple[str, regex.Pattern[str]]]
-    ops: list[tuple[str, int | None, regex.Pattern[str]]]  # (op, min, pattern)
+    ops: list[tuple[str, int | None, regex.Pattern[str], _Screen]]  # (op, min, pattern, screen)
+    op_screens: _Screens
     numbers: dict[str, int]
     notes: tuple[str, ...]
     connectors: dict[str, str]
@@ -128,7 +191,8 @@ class _Rules:
     soft_only: frozenset[str]
     on_patterns: tuple[regex.Pattern[str], ...]
     heading_words: tuple[str, ...]
-    defaults: tuple[tuple[str, regex.Pattern[str]], ...]
+    defaults: tuple[tuple[str, regex.Pattern[str], _Screen], ...]
+    default_screens: _Screens
     heading_prefix: regex.Pattern[str]
     on_words: tuple[str, ...]
 
@@ -136,10 +200,10 @@ class _Rules:
 @cache
 def _rules() -> _Rules:
     data: dict[str, Any] = load("criteria")
-    keys = {"id", "status", "order", "pattern"}
+    keys = {"id", "status", "order", "pattern", "screen"}
     status_pats = compile_all("criteria.status", data["status"], allowed=keys)
     status = [
-        (item["status"], int(item.get("order", 9)), pat)
+        (item["status"], int(item.get("order", 9)), pat, _Screen.of(item))
         for item, (_, pat) in zip(data["status"], status_pats, strict=True)
     ]
     head_pats = compile_all(
@@ -149,16 +213,28 @@ def _rules() -> _Rules:
         (item["status"], pat)
         for item, (_, pat) in zip(data["heading"], head_pats, strict=True)
     ]
-    op_pats = compile_all("criteria.op", data["op"], allowed={"id", "op", "min", "pattern"})
+    op_pats = compile_all("criteria.op", data["op"],
+                          allowed={"id", "op", "min", "pattern", "screen"})
     ops = [
-        (item["op"], item.get("min"), pat)
+        (item["op"], item.get("min"), pat, _Screen.of(item))
         for item, (_, pat) in zip(data["op"], op_pats, strict=True)
     ]
     words = data["words"]
+    defaults = tuple(
+        (item["op"], pat, _Screen.of(item))
+        for item, (_, pat) in zip(
+            data["default"],
+            compile_all("criteria.default", data["default"],
+                        allowed={"id", "op", "pattern", "screen"}),
+            strict=True,
+        )
+    )
     return _Rules(
         status=status,
+        status_screens=_Screens([e[3] for e in status]),
         heading=heading,
         ops=ops,
+        op_screens=_Screens([e[3] for e in ops]),
         numbers={k.lower(): int(v) for k, v in words["numbers"].items()},
         notes=tuple(p.lower() for p in words["note_prefixes"]),
         connectors={k.lower(): v for k, v in words["connectors"].items()},
@@ -169,14 +245,8 @@ def _rules() -> _Rules:
             regex.compile(p, regex.I | regex.V1) for p in data["region"]["on_patterns"]
         ),
         heading_words=tuple(data["words"]["heading_words"]),
-        defaults=tuple(
-            (item["op"], pat)
-            for item, (_, pat) in zip(
-                data["default"],
-                compile_all("criteria.default", data["default"], allowed={"id", "op", "pattern"}),
-                strict=True,
-            )
-        ),
+        defaults=defaults,
+        default_screens=_Screens([e[2] for e in defaults]),
         heading_prefix=regex.compile(data["words"]["heading_prefix"], regex.I | regex.V1),
         on_words=tuple(data["region"]["on_words"]),
     )
@@ -219,7 +289,9 @@ def _edge_char(ch: str) -> tuple[bool, bool]:
 def _strip(text: str) -> str:
     # fast path (speed only): most lines have nothing to strip at either edge, which the
     # first and last character decide; the two substitutions run only when one could match
-    if text and not _edge_char(text[0])[0] and not _edge_char(text[-1])[1]:
+    # (the memo is read here, not through `_edge_char`: this runs a few times a line)
+    if text and not (_EDGE_CHARS.get(text[0]) or _edge_char(text[0]))[0] \
+            and not (_EDGE_CHARS.get(text[-1]) or _edge_char(text[-1]))[1]:
         return text
     return _EDGE_TAIL.sub("", _EDGE_HEAD.sub("", text, count=1), count=1)
 
@@ -228,6 +300,8 @@ _TAIL_SPACE = regex.compile(r"(?r)[\s\p{Co}\u200b-\u200d\ufeff]+$")  # reverse: 
 
 
 def _rstrip_len(text: str) -> int:
+    if not text or not (_EDGE_CHARS.get(text[-1]) or _edge_char(text[-1]))[1]:
+        return len(text)  # nothing to strip (the common case, without a reverse search)
     m = _TAIL_SPACE.search(text)
     return m.start() if m else len(text)
 
@@ -235,10 +309,15 @@ def _rstrip_len(text: str) -> int:
 def find_status(text: str) -> str | None:
     """The status a statement names: the match whose status word sits nearest its verb.
     Quoted text (a statute cited) names no status of the document's own."""
-    text = _QUOTED.sub(" ", text)
+    if '"' in text or "“" in text:
+        text = _QUOTED.sub(" ", text)
+    r = _rules()
+    present = r.status_screens.present(text)
     best: tuple[int, int, int] | None = None
     found: str | None = None
-    for status, order, pat in _rules().status:
+    for status, order, pat, screen in r.status:
+        if not screen.admits(present):
+            continue
         try:
             m = pat.search(text, timeout=limit(text, TIMEOUT))
         except TimeoutError:
@@ -251,15 +330,26 @@ def find_status(text: str) -> str | None:
     return found
 
 
-def heading_status(text: str) -> str | None:
-    """The status a short heading line names on its own ("Not Medically Necessary:")."""
-    if len(text.split()) > 9 or len(text) > 200:  # (length: _TRAILING is slow on long runs)
+def heading_status(text: str, key: str | None = None) -> str | None:
+    """The status a short heading line names on its own ("Not Medically Necessary:").
+    `key`: `_heading_key(text.strip())` when the caller has it."""
+    if len(text) > 200:  # (length: _TRAILING is slow on long runs)
+        return None
+    words = _rules().heading_words
+    # on ASCII text the key is the text folded ("II. Not Medically Necessary:" -> "not
+    # medically necessary"): no heading word in the text lower-cased, none in the key (the
+    # most selective test, so first)
+    if key is None and text.isascii() and not _holds_any(text.lower(), words):
+        return None
+    # (`split(None, 9)` stops at the tenth word: the count matters only up to there)
+    if len(text.split(None, 9)) > 9:
         return None
     first = next((ch for ch in text if ch.isalpha()), "")
     if not first.isupper():
         return None  # a heading is capitalised; a lower-case word is a wrapped table cell
-    key = _TRAILING.sub("", fold(_NUMBERING.sub("", text.strip())))
-    if not any(w in key for w in _rules().heading_words):
+    if key is None:
+        key = _heading_key(text.strip())
+    if not _holds_any(key, words):
         return None  # cheap screen: every status heading names one of these words
     key = _rules().heading_prefix.sub("", key, count=1)
     for status, pat in _rules().heading:
@@ -268,10 +358,34 @@ def heading_status(text: str) -> str | None:
     return None
 
 
+def _holds_any(text: str, words: tuple[str, ...]) -> bool:
+    for w in words:  # (a loop: `any` over a generator costs more than these tests)
+        if w in text:
+            return True
+    return False
+
+
+def _heading_key(text: str) -> str:
+    """A heading folded, its numbering ("II.") and trailing punctuation removed."""
+    # (each substitution only where it can apply: numbering ends in "." or ")" within the
+    # first six characters, trailing punctuation is a final character of `_TRAILING`'s set)
+    head = text[:6]
+    if "." in head or ")" in head:
+        text = _NUMBERING.sub("", text)
+    key = fold(text)
+    if key and (key[-1] in ":.-–" or key[-1].isspace()):
+        key = _TRAILING.sub("", key)
+    return key
+
+
 def lead_in_op(text: str) -> tuple[str, int | None] | None:
     """The operator a lead-in names; the last match in the text decides."""
     best: tuple[int, str, int | None] | None = None
-    for op, minimum, pat in _rules().ops:
+    r = _rules()
+    present = r.op_screens.present(text)
+    for op, minimum, pat, screen in r.ops:
+        if not screen.admits(present):
+            continue
         try:
             matches = list(pat.finditer(text, timeout=limit(text, TIMEOUT)))
         except TimeoutError:
@@ -296,7 +410,10 @@ def _number(word: str) -> int | None:
 
 def is_note(text: str) -> bool:
     low = text.lower().lstrip()
-    for p in _rules().notes:
+    notes = _rules().notes
+    if not low.startswith(notes):  # (one test for all prefixes first: most texts are none)
+        return False
+    for p in notes:
         if not low.startswith(p):
             continue
         # "note" but not "notable": a word prefix must end at a word boundary
@@ -307,7 +424,7 @@ def is_note(text: str) -> bool:
 
 def connector_of(text: str) -> str | None:
     """The connector ending an item ("; or" -> "or"), if any."""
-    m = _CONNECTOR_TAIL.search(text)
+    m = _CONNECTOR_TAIL.search(text) if _may_end_with_connector(text) else None
     if not m:
         return None
     return (m.group(1) or m.group(2)).lower()
@@ -326,10 +443,20 @@ class Unit:
     x0: float | None = None  # x0 of the first line (the label's position)
     status: str | None = None  # for headings: the status the heading names
     connector: str | None = None  # a connector standing on a line of its own after the unit
+    # the lines joined, kept with the count and last line it was made from (read several times
+    # once the unit is complete: `_topics`, the assembler, the emitter)
+    _map: tuple[int, int, TextMap] | None = field(default=None, compare=False, repr=False)
 
     @property
     def first(self) -> Line:
         return self.lines[0]
+
+    def textmap(self) -> TextMap:
+        """`_textmap` of the unit's lines."""
+        made = self._map
+        if made is None or made[0] != len(self.lines) or made[1] != id(self.lines[-1]):
+            made = self._map = (len(self.lines), id(self.lines[-1]), _textmap(self.lines))
+        return made[2]
 
     @property
     def last_text(self) -> str:
@@ -360,11 +487,13 @@ def _heading_like(line: Line) -> bool:
 
 def _heading_like_text(text: str) -> bool:
     """`_heading_like` on a line's already stripped text."""
-    if len(text.split()) > 10 or not text[:1].isalnum():
+    # the cheapest test first: most lines are prose that does not open with a capital
+    first = text[:1]
+    if not (first.isupper() or first.isdigit()) or not first.isalnum():
         return False
-    if text.endswith((".", ",", ";")) and not _NUMBERING.match(text + " "):
+    if len(text.split(None, 10)) > 10:  # more than ten words (counted up to the eleventh)
         return False
-    return bool(text[:1].isupper() or text[:1].isdigit())
+    return not (text.endswith((".", ",", ";")) and not _NUMBERING.match(text + " "))
 
 
 def _heading_kind(e: _Entry) -> str | None:
@@ -376,17 +505,20 @@ def _heading_kind(e: _Entry) -> str | None:
         return None
     rules = _rules()
     lex = lexicon("guideline")
-    key = _TRAILING.sub("", fold(_NUMBERING.sub("", text[:200])))  # bounded: slow on long runs
+    key = _heading_key(text[:200])  # bounded: slow on long runs
     if key in rules.skip_headings:
         e.heading = True
         return "skip"
     kind = lex.top(text)
     if kind is None and e.heading and e.kind == "clinical_indications":
         kind = e.kind
-    if kind is None and heading_status(text):
+    # (the key is heading_status's own where the text is its whole, stripped self)
+    if kind is None and heading_status(
+        text, key if len(text) <= 200 and text.strip() == text else None
+    ):
         kind = "status"
     if kind is None and (e.heading or len(text.split()) <= 8):
-        if any(w in key for w in rules.on_words) and _matches_any(rules.on_patterns, key):
+        if _holds_any(key, rules.on_words) and _matches_any(rules.on_patterns, key):
             kind = "clinical_indications"
     if kind is not None:
         e.heading = True
@@ -497,29 +629,29 @@ class _UnitBuilder:
             gap = self.use_gaps and prev.page == line.page and line.gap_before > 0
             if (
                 cur.form != "indent" and line.x0 <= cur.x0 + 1.5 and text[:1].isupper()
-                and (gap or _SENTENCE_END.search(ptext))
+                and (gap or _ends_sentence(ptext))
             ):
                 return False  # back at the label's column after a gap or a full stop
         if cur.kind == "para" and cur.x0 is not None and line.x0 is not None:
-            if abs(line.x0 - cur.lines[-1].x0) > INDENT_MIN and _SENTENCE_END.search(ptext):  # type: ignore[operator]
+            if abs(line.x0 - cur.lines[-1].x0) > INDENT_MIN and _ends_sentence(ptext):  # type: ignore[operator]
                 return False
             if line.x0 < cur.x0 - INDENT_MIN and text[:1].isupper():
                 return False  # back out to a column left of the paragraph
-        if _SENTENCE_END.search(ptext) and self._short(prev) and text[:1].isupper():
+        if _ends_sentence(ptext) and self._short(prev) and text[:1].isupper():
             return False
         if cur.form == "indent" and text[:1].isupper() and (
-            _TERMINATOR.search(ptext) or connector_of(ptext) or self._short(prev)
+            _ends_clause(ptext) or connector_of(ptext) or self._short(prev)
         ):
             return False
         if (
             self.use_gaps and prev.page == line.page and line.gap_before > 0
             and line.x0 is not None
-            and _SENTENCE_END.search(ptext) and text[:1].isupper()
+            and _ends_sentence(ptext) and text[:1].isupper()
         ):
             return False  # a blank gap after a finished sentence (PDF)
         if text[:1].islower():
             return True
-        if _heading_like(line) and _SENTENCE_END.search(ptext) and heading_status(text):
+        if _heading_like(line) and _ends_sentence(ptext) and heading_status(text):
             return False
         return True
 
@@ -545,7 +677,7 @@ class _UnitBuilder:
             return
         lab = None if is_note(text) else _label(text)
         hs = heading_status(text) if _heading_like_text(text) and not text.endswith(".") else None
-        complete = cur is None or cur.kind == "heading" or bool(_SENTENCE_END.search(cur.last_text))
+        complete = cur is None or cur.kind == "heading" or _ends_sentence(cur.last_text)
         if hs is not None and complete:
             self.heading(line, section, hs)  # "II. Experimental, Investigational, or Unproven"
             return
@@ -626,7 +758,7 @@ class _UnitBuilder:
         """A short capitalised line at the margin, after a finished sentence, without final
         punctuation: a subheading the segmenter did not know."""
         before = cur if cur is not None else (self.units[-1] if self.units else None)
-        if before is None or not _heading_like(line) or _TERMINATOR.search(text):
+        if before is None or not _heading_like(line) or _ends_clause(text):
             return False
         if len(text.split()) > 6 or text.endswith(("-", "(")) or not self._short(line):
             return False
@@ -673,7 +805,7 @@ def _part_heading(token: str | None, rest: str) -> bool:
     if token is None or not _ROMAN_UPPER.match(token):
         return False
     words = rest.split()
-    if not words or len(words) > 6 or _TERMINATOR.search(rest) or connector_of(rest):
+    if not words or len(words) > 6 or _ends_clause(rest) or connector_of(rest):
         return False
     if not all(w[:1].isupper() or w.lower() in _SMALL_WORDS or not w[:1].isalpha() for w in words):
         return False
@@ -1025,12 +1157,12 @@ def _textmap(lines: list[Line]) -> TextMap:
 
 
 def _unit_text(unit: Unit) -> str:
-    return _textmap(unit.lines).text
+    return unit.textmap().text
 
 
 def _item_text(unit: Unit) -> tuple[str, tuple[int, int], str | None]:
     """(text without label and connector, source span, trailing connector)."""
-    tm = _textmap(unit.lines)
+    tm = unit.textmap()
     text = tm.text
     start = 0
     lead = len(text) - len(_EDGE.sub("", text, count=1)) if _EDGE.match(text) else 0
@@ -1041,12 +1173,13 @@ def _item_text(unit: Unit) -> tuple[str, tuple[int, int], str | None]:
             start = lead + lab[2]
     end = _rstrip_len(text)
     connector = unit.connector
-    m = _CONNECTOR_TAIL.search(text, start, end)
+    m = _CONNECTOR_TAIL.search(text, start, end) if _may_end_with_connector(
+        text[start:end]) else None
     if m is not None and m.start() >= start:
         connector = connector or (m.group(1) or m.group(2)).lower()
         end = m.start()
     body = text[start:end]
-    sep = _SEPARATOR_TAIL.search(body)
+    sep = _SEPARATOR_TAIL.search(body) if _may_end_with_separator(body) else None
     if sep is not None:
         if connector is None and body.rstrip().endswith(";"):
             connector = ";"
@@ -1086,8 +1219,9 @@ def _decide_op(
     if by_conn is not None:
         return (by_conn, None)
     if not words:
-        for op, pat in _rules().defaults:
-            if _matches_search((pat,), lead):
+        present = _rules().default_screens.present(lead)
+        for op, pat, screen in _rules().defaults:
+            if screen.admits(present) and _matches_search((pat,), lead):
                 return (op, None)  # "when the following criteria are met:" over bare items
     return ("any", None)
 
@@ -1095,13 +1229,30 @@ def _decide_op(
 class _Emitter:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        # `_item_text` per unit (by id; the blocks keep the units alive): an item's connector
+        # is read before its list's operator is decided, its text when its node is emitted
+        self._items: dict[int, tuple[str, tuple[int, int], str | None]] = {}
+
+    def item_text(self, unit: Unit) -> tuple[str, tuple[int, int], str | None]:
+        got = self._items.get(id(unit))
+        if got is None:
+            got = self._items[id(unit)] = _item_text(unit)
+        return got
+
+    def prepare_connectors(self, b: _Block) -> None:
+        """Trailing connectors are read before operators are decided (children are emitted
+        first, but a parent's list needs the connector of its children's last descendants)."""
+        for n in b.order:
+            assert n.unit is not None
+            n.connector = self.item_text(n.unit)[2]
 
     def block(self, b: _Block) -> CriteriaBlock:
+        self.prepare_connectors(b)
         st = b.statement
         if st.kind == "item":
-            text, span, _ = _item_text(st)
+            text, span, _ = self.item_text(st)
         else:
-            tm = _textmap(st.lines)
+            tm = st.textmap()
             text = tm.text.strip()
             span = tm.source_span(0, len(tm.text))
         nxt = self._next_map(b)
@@ -1146,7 +1297,7 @@ class _Emitter:
 
     def node(self, n: _Node, nxt: dict[int, _Node]) -> CriteriaNode:
         assert n.unit is not None
-        text, span, conn = _item_text(n.unit)
+        text, span, conn = self.item_text(n.unit)
         n.connector = conn
         kids = [self.node(c, nxt) for c in n.children]
         out = CriteriaNode(label=n.label, text=text, span=span, page=n.unit.first.page)
@@ -1164,14 +1315,6 @@ def _last_end(nodes: list[CriteriaNode]) -> int:
     return end
 
 
-def _prepare_connectors(b: _Block) -> None:
-    """Trailing connectors are read before operators are decided (children are emitted first,
-    but a parent's list needs the connector of its children's last descendants)."""
-    for n in b.order:
-        assert n.unit is not None
-        n.connector = _item_text(n.unit)[2]
-
-
 def _assemble(entries: list[_Entry], inside: list[bool]) -> _Assembler:
     picked = [e for e, ok in zip(entries, inside, strict=True) if ok]
     asm = _Assembler()
@@ -1185,13 +1328,19 @@ def extract(ctx: Context) -> list[CriteriaBlock]:
     entries = _stream(ctx)
     if not entries:
         return []
-    kinds = [_heading_kind(e) for e in entries]
+    # (a body line opening with a letter or digit that is neither a capital nor a digit is no
+    # heading: `_heading_kind` would say so after stripping the line, which such a character
+    # does not start; most wrapped lines open in lower case)
+    kinds = [
+        _heading_kind(e) if e.heading or not (c := e.line.text[:1]).isalnum() or c.isupper()
+        or c.isdigit() else None
+        for e in entries
+    ]
     asm = _assemble(entries, _region(kinds))
     if not asm.blocks:
         asm = _assemble(entries, _region(kinds, permissive=True))
     emitter = _Emitter(ctx)
     out: list[CriteriaBlock] = []
     for b in asm.blocks:
-        _prepare_connectors(b)
         out.append(emitter.block(b))
     return out
