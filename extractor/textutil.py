@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 
 import regex
 
@@ -234,3 +235,222 @@ def line_start_hits(gate: regex.Pattern[str], texts: list[str]) -> list[bool] | 
     except TimeoutError:
         return None
     return out
+
+
+# --- literal gates ----------------------------------------------------------------------------
+
+# A literal scan (`str.find`) reads a text about ten times faster than the fastest regular
+# expression scan: a pattern that cannot match without one of a few words is searched only
+# where such a word stands. The words are read from the pattern itself (`required_literals`)
+# and searched in a folded copy of the text (`ascii_folded`), so that no rule file repeats them.
+
+# Characters that a case-insensitive pattern of the regex module (full case folding) may read as
+# ASCII letters: "ß" as "ss", "ﬁ" as "fi", the long s as "s", the Kelvin sign as "k", ...
+# (tests/test_textutil_literals.py checks the list against all of Unicode)
+FOLDS_TO_ASCII = (
+    "\u00df\u0130\u0149\u017f\u01f0\u1e96\u1e97\u1e98\u1e99\u1e9a\u1e9e\u212a"
+    "\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06"
+)
+_FOLDS_TO_ASCII = re.compile(f"[{FOLDS_TO_ASCII}]")
+UNSURE = "\x00"  # stands for those characters in a folded text: a literal may hide there
+
+
+def ascii_folded(text: str) -> str:
+    """`text`, offset for offset, with ASCII letters in lower case, other characters that are
+    not ASCII as "?" and those of FOLDS_TO_ASCII as UNSURE: where a case-insensitive pattern
+    matches `text`, each ASCII literal it requires stands at the same place in the folded text,
+    or the match holds an UNSURE."""
+    # "replace" writes one "?" per character: offsets are kept, and an ASCII string lower-cases
+    # much faster than one that is not
+    folded = text.encode("ascii", "replace").decode("ascii").lower()
+    if text.isascii() or not any(c in text for c in FOLDS_TO_ASCII):
+        return folded
+    chars = list(folded)
+    for m in _FOLDS_TO_ASCII.finditer(text):
+        chars[m.start()] = UNSURE
+    return "".join(chars)
+
+
+_LITERAL_CHAR = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_COUNT = re.compile(r"\{(\d*)(?:,(\d*))?\}")
+
+
+def _closing(src: str, i: int) -> int:
+    """Offset after the group or class opening at `i`; -1 where the pattern is beyond this
+    reading (a set inside a set, an unbalanced group)."""
+    depth, in_class = 0, False
+    while i < len(src):
+        ch = src[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            if ch == "[":
+                return -1  # a set inside a set (V1) or a POSIX class: not read here
+            if ch == "]":
+                in_class = False
+                if depth == 0:
+                    return i + 1
+        elif ch == "[":
+            in_class = True
+            if src[i + 1 : i + 2] == "^":
+                i += 1
+            if src[i + 1 : i + 2] == "]":  # a "]" first in a class is a character
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+            if depth < 0:
+                return -1
+        i += 1
+    return -1
+
+
+def _sequence_literals(src: str) -> list[frozenset[str]] | None:
+    """The literal sets of one alternative's required parts (each part needs one of its set);
+    None where the pattern is beyond this reading."""
+    parts: list[frozenset[str]] = []
+    run = ""
+
+    def flush() -> None:
+        nonlocal run
+        if run:
+            parts.append(frozenset([run]))
+        run = ""
+
+    i = 0
+    while i < len(src):
+        ch = src[i]
+        literal: str | None = None
+        body: str | None = None  # a group's content, required as a whole
+        if ch == "\\":
+            nxt = src[i + 1 : i + 2]
+            if not nxt or nxt in "LgNpPxuUQ":  # named lists, calls, code points: not read
+                return None
+            j = i + 2
+            literal = None if nxt.isalnum() else nxt  # \s, \d, \b, \1 are no literal
+        elif ch == "[":
+            j = _closing(src, i)
+            if j < 0:
+                return None
+        elif ch == "(":
+            j = _closing(src, i)
+            if j < 0:
+                return None
+            inner = src[i + 1 : j - 1]
+            if not inner.startswith("?"):
+                body = inner
+            elif inner.startswith(("?:", "?>")):
+                body = inner[2:]
+            elif inner.startswith("?P<") and ">" in inner:
+                body = inner[inner.index(">") + 1:]
+            elif re.match(r"\?[a-z-]*x", inner):
+                return None  # verbose mode: spaces and "#" comments are no literals
+            elif m := re.match(r"\?-?[a-z]+(?:-[a-z]+)?:", inner):
+                body = inner[m.end():]  # scoped flags: still required (a superset when -i)
+            # lookarounds, conditionals, bare flags: nothing required here
+        elif ch in "|)":
+            return None  # top-level alternatives are split by the caller
+        else:
+            j = i + 1
+            literal = None if ch in ".^$" else ch
+        # the quantifier of the part
+        least = 1
+        q = src[j : j + 1]
+        if q in ("?", "*"):
+            least, j = 0, j + 1
+        elif q == "+":
+            j += 1
+        elif q == "{":
+            m = _COUNT.match(src, j)
+            if not m:
+                return None  # fuzzy matching ("{e<=1}") or a brace this reading does not know
+            least, j = int(m.group(1) or 0), m.end()
+        else:
+            q = ""
+        if q and src[j : j + 1] in ("?", "+"):
+            j += 1  # lazy or possessive
+        if literal is not None and literal.lower() in _LITERAL_CHAR and least >= 1:
+            run += literal.lower()
+            if q:
+                flush()  # "ab+c" requires "ab", not "abc"
+        else:
+            flush()
+            if body is not None and least >= 1:
+                inner_set = required_literals(body)
+                if inner_set:
+                    parts.append(inner_set)
+        i = j
+    flush()
+    return parts
+
+
+def required_literals(src: str) -> frozenset[str] | None:
+    """Literals (lower-case ASCII letters and digits) one of which every match of the pattern
+    `src` holds, read case-insensitively: per top-level alternative, its longest required run of
+    literal characters (a required group counts with its own alternatives). None where some
+    alternative shows no such run, or the pattern is beyond this reading (then gate nothing)."""
+    out: set[str] = set()
+    for alt in split_alternatives(src):
+        parts = _sequence_literals(alt)
+        if not parts:
+            return None
+        # the part whose shortest literal is longest (fewer chance finds), then the smallest set
+        best = max(parts, key=lambda p: (min(map(len, p)), -len(p)))
+        out |= best
+    return frozenset(out)
+
+
+def literal_cover(sources: list[str]) -> list[str] | None:
+    """Few literals one of which every match of any of `sources` holds (each source's
+    alternatives read as by `required_literals`, the literals chosen greedily: the one that
+    the most alternatives require first, then the longest); None when one shows none."""
+    needs: list[list[frozenset[str]]] = []  # per alternative: its required parts
+    for src in sources:
+        for alt in split_alternatives(src):
+            parts = _sequence_literals(alt)
+            if not parts:
+                return None
+            needs.append(parts)
+    chosen: list[str] = []
+    while needs:
+        # every literal of a one-literal part may be chosen; a part of several is taken whole
+        score: Counter[str] = Counter()  # in the order first seen: ties go the same way
+        for parts in needs:
+            score.update(dict.fromkeys((lit for p in parts if len(p) == 1 for lit in p), 1))
+        if score:
+            best = max(score, key=lambda lit: (score[lit], len(lit)))
+            chosen.append(best)
+            needs = [parts for parts in needs if frozenset([best]) not in parts]
+        else:
+            parts = needs.pop(0)
+            chosen.extend(sorted(max(parts, key=lambda p: (min(map(len, p)), -len(p)))))
+    return list(dict.fromkeys(chosen))
+
+
+def literal_offsets(
+    folded: str, literals: Iterable[str], start: int = 0, end: int | None = None
+) -> Iterator[tuple[int, str]]:
+    """(offset, literal) wherever one of `literals` or an UNSURE begins in `folded[start:end]`
+    (an `ascii_folded` text), in order of offset, then of `literals`, found lazily: window by
+    window, each twice as long as the one before, so that a caller that stops at an early find
+    has read little of the text."""
+    end = len(folded) if end is None else end
+    needles = (*literals, UNSURE)
+    lo, size = start, 1024
+    while lo < end:
+        hi = min(end, lo + size)
+        hits: list[tuple[int, int]] = []
+        for n, w in enumerate(needles):
+            stop = min(end, hi + len(w) - 1)  # a find that begins in the window
+            i = folded.find(w, lo, stop)
+            while i >= 0:
+                hits.append((i, n))
+                i = folded.find(w, i + 1, stop)
+        hits.sort()
+        for i, n in hits:
+            yield i, needles[n]
+        lo, size = hi, size * 2

@@ -36,6 +36,7 @@ Heuristics, in the order the code applies them (rules in rules/metadata.toml):
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,13 +50,16 @@ from extractor.models.contract import GuidelineMetadata
 from extractor.rules import load
 from extractor.segment.sections import lexicon
 from extractor.textutil import (
+    FOLDS_TO_ASCII,
+    UNSURE,
     alternation,
-    candidate_lines,
+    ascii_folded,
     clean_space,
-    joined_gate,
-    joined_gates,
     limit,
-    touched_lines,
+    line_offsets,
+    literal_cover,
+    literal_offsets,
+    required_literals,
 )
 
 HEADER_MAX = 200  # lines: LCDs put their "Document Information" table on page 3
@@ -96,8 +100,11 @@ _MAX_ID = 40  # longer tokens are not ids (and _ID_TOKEN is quadratic in a token
 _WORD_TOKEN = re.compile(r"^[A-Za-z]{1,12}$")
 _LETTER_RUN = re.compile(r"[A-Za-z]{3,}")
 _NUMBERED = re.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])[.)]\s")
-# "Page 3 of 12" in any case (spelt out: an IGNORECASE scan of the whole text is slower)
+# "Page 3 of 12" in any case (spelt out: an IGNORECASE scan of the whole text is slower); only
+# tried where the folded text has "page"
 _PAGE_OF = re.compile(r"\b[Pp][Aa][Gg][Ee]\s+\d+\s+[Oo][Ff]\s+(\d+)\b")
+# a label's leading word, by which the label gate finds it (a quantified last letter is no part)
+_LEADING_WORD = re.compile(r"\^?([A-Za-z]+)(?![?*{])")
 
 
 # --- dates -----------------------------------------------------------------------------
@@ -141,20 +148,25 @@ class _Label:
 @dataclass(frozen=True, slots=True)
 class _Rules:
     labels: list[_Label]
-    # Gates (speed only, never a result): one pass of the labels' alternation says whether and
-    # where any label can start, so the per-label patterns run only there; likewise a line that
-    # opens with neither a publisher nor a type is no type line, and a line naming no publisher
-    # need not be tried publisher by publisher.
+    # Gates (speed only, never a result). Every label starts with a capitalised word of its
+    # own (checked at load): one scan for those words (`re`, case-sensitive first letter: a
+    # fraction of a regex module scan) gives the places where each label may start, so each
+    # label's pattern runs only there; lines holding a character that folds to ASCII letters
+    # ("ß", "ﬁ") are read by the labels' alternation instead (`any_label`).
     any_label: regex.Pattern[str]
-    type_gate: regex.Pattern[str]
-    publisher_start: regex.Pattern[str]  # the type gate's two halves, tried in turn
+    label_gate: re.Pattern[str]
+    label_words: dict[str, list[tuple[str, list[int]]]]  # first letter -> (word, labels)
+    # a line that opens with neither a publisher nor a type is no type line (the type gate's
+    # two halves, tried in turn); a type line holds one of `type_words` (textutil's literal
+    # gates: words that every type pattern requires one of); None: every line may be one
+    publisher_start: regex.Pattern[str]
     type_start: regex.Pattern[str]
-    any_publisher: regex.Pattern[str]
-    # the same gates for many lines at once, read in the lines joined by newlines (multi-line
-    # mode); None where a rule's pattern could tell the joined text from a lone line
-    labels_joined: regex.Pattern[str] | None
-    types_joined: regex.Pattern[str] | None
-    publishers_joined: list[regex.Pattern[str]] | None
+    type_words: list[str] | None
+    # per publisher, words one of which its pattern requires (None: no gate); all of them, and
+    # the publishers that each one names
+    publisher_words: list[frozenset[str]] | None
+    publisher_gate: list[str] | None
+    publishers_of: dict[str, list[int]]
     doc_types: list[tuple[str, regex.Pattern[str]]]
     ids: list[regex.Pattern[str]]
     stamp: regex.Pattern[str]
@@ -180,20 +192,36 @@ def rules() -> _Rules:
                regex.compile(label_head + "(?:" + p + ")" + label_tail, flags))
         for spec in data["label"] for p in spec["patterns"]
     ]
+    words: dict[str, list[int]] = {}
+    for i, src in enumerate(label_src):
+        m = _LEADING_WORD.match(src)
+        if not m:
+            raise ValueError(f"metadata.toml: a label must start with a word: {src!r}")
+        words.setdefault(m.group(1).lower(), []).append(i)
+    label_words: dict[str, list[tuple[str, list[int]]]] = {}
+    for word, idxs in words.items():
+        label_words.setdefault(word[0].upper(), []).append((word, idxs))
+    # a capital letter that no letter, digit, "_" or "#" precedes (ASCII: the labels' own
+    # "(?<![\w#])" excludes more, never less), then the rest of a word in any case
+    label_gate = re.compile("|".join(
+        f"{first}(?<![A-Za-z0-9_#]{first})(?i:{'|'.join(w[1:] for w, _ in sorted(group))})"
+        for first, group in sorted(label_words.items())
+    ))
     pub_src = [p["pattern"] for p in data["publisher"]]
     type_src = [d["pattern"] for d in data["doc_type"]]
+    pub_words = [required_literals(p) for p in pub_src]
     return _Rules(
         labels=labels,
         any_label=regex.compile(label_head + alternation(label_src) + label_tail, flags),
-        # anchored: only ever matched at a line start (an unanchored search of the alternation
-        # would retry "[A-Z][a-z]+" at every letter of a long word run)
-        type_gate=regex.compile("^" + alternation(pub_src + type_src), flags),
+        label_gate=label_gate,
+        label_words=label_words,
         publisher_start=regex.compile("^" + alternation(pub_src), flags),
         type_start=regex.compile("^" + alternation(type_src), flags),
-        any_publisher=regex.compile(alternation(pub_src), flags),
-        labels_joined=joined_gate(label_src, label_head, label_tail, flags),
-        types_joined=joined_gate(pub_src + type_src, "^", "", flags),
-        publishers_joined=joined_gates(pub_src, flags),
+        type_words=literal_cover(type_src),
+        publisher_words=None if None in pub_words else pub_words,  # type: ignore[arg-type]
+        publisher_gate=None if None in pub_words else sorted({w for ws in pub_words for w in ws}),
+        publishers_of={w: [i for i, ws in enumerate(pub_words) if ws and w in ws]
+                       for ws in pub_words if ws for w in ws},
         doc_types=[(d["name"], regex.compile(d["pattern"], flags)) for d in data["doc_type"]],
         ids=[regex.compile(p) for p in data["ids"]["patterns"]],
         stamp=regex.compile(data["stamp"]["pattern"], flags),
@@ -221,37 +249,46 @@ class _Hit:
 
 def label_hits(text: str) -> list[_Hit]:
     """Non-overlapping labels on one line, earliest and then longest first."""
-    return _hits_at(text, _label_starts_one(text))
+    return _hits_at(text, _label_starts([text])[0])
 
 
-def _label_starts_one(text: str) -> list[int]:
-    # every start where some label matches (overlapped: one start per position)
-    found = rules().any_label.finditer(text, overlapped=True, timeout=limit(text, 0.1))
-    return [m.start() for m in found]
+def _label_starts(texts: list[str]) -> list[dict[int, list[int]]]:
+    """Per line, label index -> the offsets where that label may start, in order (a superset
+    of those where it does): where the label gate finds the label's word, from one scan of the
+    lines joined by newlines."""
+    r = rules()
+    joined = "\n".join(texts)
+    firsts = line_offsets(texts)
+    out: list[dict[int, list[int]]] = [{} for _ in texts]
+    for m in r.label_gate.finditer(joined):
+        at = m.start()
+        k = bisect_right(firsts, at) - 1
+        for word, idxs in r.label_words[joined[at]]:
+            if joined[at:at + len(word)].lower() == word:
+                for i in idxs:
+                    out[k].setdefault(i, []).append(at - firsts[k])
+    if not joined.isascii() and any(c in joined for c in FOLDS_TO_ASCII):
+        for k, t in enumerate(texts):
+            if any(c in t for c in FOLDS_TO_ASCII):
+                # every start where some label matches (overlapped: one start per position)
+                found = r.any_label.finditer(t, overlapped=True, timeout=limit(t, 0.1))
+                starts = [m.start() for m in found]
+                out[k] = dict.fromkeys(range(len(r.labels)), starts) if starts else {}
+    return out
 
 
-def _label_starts(texts: list[str]) -> list[list[int]]:
-    """Per line, the offsets where a label starts; a line that no match in the lines joined
-    touches has none (one scan instead of one per line)."""
-    joined = rules().labels_joined
-    touched = touched_lines(joined, texts) if joined is not None else None
-    return [
-        _label_starts_one(t) if touched is None or k in touched else []
-        for k, t in enumerate(texts)
-    ]
-
-
-def _hits_at(text: str, starts: list[int]) -> list[_Hit]:
-    """`label_hits` with the offsets where a label may start (any superset of those where
-    one does): no label can match anywhere else, so each label is tried only there; walking
+def _hits_at(text: str, starts: dict[int, list[int]]) -> list[_Hit]:
+    """`label_hits` with the offsets where each label may start (any superset of those where
+    it does): no label can match anywhere else, so each label is tried only there; walking
     them in order and resuming after a label's match reproduces that label's own `finditer`."""
     if not starts:
         return []
     r = rules()
     found: list[tuple[int, int, _Label]] = []
-    for lab in r.labels:
+    for i in sorted(starts):
+        lab = r.labels[i]
         resume = 0
-        for at in starts:
+        for at in starts[i]:
             if at < resume:
                 continue
             m = lab.pattern.match(text, at, timeout=limit(text, 0.1))
@@ -508,22 +545,47 @@ class _Found:
     running_title: str | None = None
 
 
-def _type_lines(lines: list[Line]) -> Iterator[int]:
-    """Indices of the lines that may be type lines (they open with a publisher or a type:
-    `doc_type_of` finds nothing elsewhere), in order."""
-    return candidate_lines(rules().types_joined, [clean_space(ln.text) for ln in lines])
+def _lines_with(
+    folded: str, words: list[str] | None, lines: list[Line]
+) -> Iterator[tuple[int, set[str]]]:
+    """(index, words found) of the lines (of the raw document, in order) where one of `words` or
+    an UNSURE stands in `folded` (the raw text's `ascii_folded`), in order; every line, with
+    no words found, when `words` is None (no gate)."""
+    if words is None:
+        for k in range(len(lines)):
+            yield k, set()
+        return
+    if not lines:
+        return
+    last, found = -1, set[str]()
+    for at, word in literal_offsets(folded, words, lines[0].start, lines[-1].end):
+        k = bisect_right(lines, at, key=_start) - 1
+        if k != last and found:
+            yield last, found
+            found = set()
+        if at < lines[k].end:
+            last = k
+            found.add(word)
+    if found:
+        yield last, found
 
 
-def _types_and_running_headers(lines: list[Line], all_lines: list[Line]) -> _Found:
+def _start(line: Line) -> int:
+    return line.start
+
+
+def _types_and_running_headers(lines: list[Line], all_lines: list[Line], folded: str) -> _Found:
+    """`lines` and `all_lines` are lines of the raw document, `folded` its `ascii_folded` text."""
     found = _Found()
-    for k in _type_lines(lines):
+    words = rules().type_words  # a type line holds one (`doc_type_of` needs a type's match)
+    for k, _ in _lines_with(folded, words, lines):
         dt = doc_type_of(lines[k].text)
         if dt:
             found.doc_type = dt[0]
             break
     # a running header ("<type> <id>") and the title line under it, anywhere in the document:
     # text exports that start mid-document keep them only on later pages
-    for k in _type_lines(all_lines):
+    for k, _ in _lines_with(folded, words, all_lines):
         line = all_lines[k]
         dt = doc_type_of(line.text)
         if dt and dt[1]:
@@ -553,30 +615,42 @@ def _mcd_status(ctx: Context) -> str | None:
     return None
 
 
-def _publisher(header: list[Line], ctx: Context) -> str | None:
-    pubs = rules().publishers
-    any_publisher = rules().any_publisher
-    joined = rules().publishers_joined
-    for k in candidate_lines(joined, [ln.text for ln in header]):
+def _publisher(header: list[Line], ctx: Context, folded: str) -> str | None:
+    """The first publisher named in the header (raw lines), else the one named most often;
+    each publisher is tried only where one of its words stands in `folded` (the raw text's
+    `ascii_folded`)."""
+    r = rules()
+    every = range(len(r.publishers))
+    for k, found in _lines_with(folded, r.publisher_gate, header):
         line = header[k]
-        if joined is None and not any_publisher.search(line.text, timeout=limit(line.text, 0.05)):
-            continue
-        for name, pat in pubs:
+        maybe = every if r.publisher_words is None or UNSURE in found else sorted(
+            {i for w in found for i in r.publishers_of[w]})
+        for i in maybe:
+            name, pat = r.publishers[i]
             if pat.search(line.text, timeout=limit(line.text, 0.05)):
                 return name
-    if not any_publisher.search(ctx.raw.text, timeout=limit(ctx.raw.text, 1.0)):
-        return None
+    unsure = r.publisher_words is None or UNSURE in folded
     counts: Counter[str] = Counter()
-    for name, pat in pubs:
-        counts[name] = len(pat.findall(ctx.raw.text, timeout=limit(ctx.raw.text, 1.0)))
+    for i, (name, pat) in enumerate(r.publishers):
+        named = unsure or any(w in folded for w in r.publisher_words[i])  # type: ignore[index]
+        counts[name] = len(pat.findall(ctx.raw.text, timeout=limit(ctx.raw.text, 1.0))) \
+            if named else 0
     best = counts.most_common(1)
     return best[0][0] if best and best[0][1] else None
 
 
-def _page_count(ctx: Context) -> int:
+def _page_count(ctx: Context, folded: str) -> int:
     if ctx.raw.format == "pdf":
         return len(ctx.raw.pages)
-    stamps = [int(m.group(1)) for m in _PAGE_OF.finditer(ctx.raw.text)]
+    # `_PAGE_OF.finditer` tried only where a stamp may start: at a "page" in any case
+    stamps: list[int] = []
+    resume = 0
+    at = folded.find("page")
+    while at >= 0:
+        if at >= resume and (m := _PAGE_OF.match(ctx.raw.text, at)):
+            stamps.append(int(m.group(1)))
+            resume = m.end()
+        at = folded.find("page", at + 1)
     return max(stamps) if stamps else max(1, len(ctx.raw.pages))
 
 
@@ -593,10 +667,11 @@ def _latest_history_date(ctx: Context) -> str | None:
 
 
 def extract(ctx: Context) -> GuidelineMetadata:
+    folded = ascii_folded(ctx.raw.text)  # for the literal gates
     header, more = header_lines(ctx)
     first = {f: v for f, (_, _, v) in labelled(header).items()}
     values = {f: v for f, (_, _, v) in labelled(more, strict=True).items()} | first
-    found = _types_and_running_headers(header, ctx.raw.lines)
+    found = _types_and_running_headers(header, ctx.raw.lines, folded)
     stamp_title, stamp_id = _stamp_title(header[0]) if header else (None, None)
 
     doc_id = values.get("doc_id") or found.running_id or stamp_id
@@ -622,10 +697,10 @@ def extract(ctx: Context) -> GuidelineMetadata:
         doc_id=doc_id,
         title=title,
         doc_type=doc_type,
-        publisher=_publisher(header, ctx),
+        publisher=_publisher(header, ctx, folded),
         publish_date=values.get("publish_date"),
         effective_date=values.get("effective_date"),
         last_review_date=last_review,
         status=values.get("status") or _mcd_status(ctx),
-        page_count=_page_count(ctx),
+        page_count=_page_count(ctx, folded),
     )
