@@ -404,6 +404,14 @@ def required_literals(src: str) -> frozenset[str] | None:
     return frozenset(out)
 
 
+def literal_parts(src: str) -> list[frozenset[str]] | None:
+    """For a pattern without top-level alternatives: per required part, literals one of which
+    every match holds there (all parts are required: "You\\s+are\\s+here" needs "you", "are"
+    and "here"); None where it has alternatives or shows no literal."""
+    alts = split_alternatives(src)
+    return _sequence_literals(alts[0]) or None if len(alts) == 1 else None
+
+
 def literal_cover(sources: list[str]) -> list[str] | None:
     """Few literals one of which every match of any of `sources` holds (each source's
     alternatives read as by `required_literals`, the literals chosen greedily: the one that

@@ -59,6 +59,7 @@ from extractor.textutil import (
     line_offsets,
     literal_cover,
     literal_offsets,
+    literal_parts,
     required_literals,
 )
 
@@ -100,11 +101,18 @@ _MAX_ID = 40  # longer tokens are not ids (and _ID_TOKEN is quadratic in a token
 _WORD_TOKEN = re.compile(r"^[A-Za-z]{1,12}$")
 _LETTER_RUN = re.compile(r"[A-Za-z]{3,}")
 _NUMBERED = re.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])[.)]\s")
+_A_LETTER = regex.compile(r"[A-Za-z]")
+_THREE_LETTERS = regex.compile(r"[A-Za-z]{3}")
+_A_DIGIT = regex.compile(r"\d")
+_PAREN_ID = regex.compile(r"\s*\(([A-Z]{1,3}\d{4,6})\)\s*$")  # "... (L12345)" closing a title
 # "Page 3 of 12" in any case (spelt out: an IGNORECASE scan of the whole text is slower); only
 # tried where the folded text has "page"
 _PAGE_OF = re.compile(r"\b[Pp][Aa][Gg][Ee]\s+\d+\s+[Oo][Ff]\s+(\d+)\b")
 # a label's leading word, by which the label gate finds it (a quantified last letter is no part)
 _LEADING_WORD = re.compile(r"\^?([A-Za-z]+)(?![?*{])")
+# what may follow a label's word in its pattern that no letter or digit matches: then the word
+# is a whole word (a "Medical" label is no look at "Medically")
+_WORD_END = re.compile(r"$|\\s|[ :#]|\\\.")
 
 
 # --- dates -----------------------------------------------------------------------------
@@ -155,7 +163,9 @@ class _Rules:
     # ("ß", "ﬁ") are read by the labels' alternation instead (`any_label`).
     any_label: regex.Pattern[str]
     label_gate: re.Pattern[str]
-    label_words: dict[str, list[tuple[str, list[int]]]]  # first letter -> (word, labels)
+    # first letter -> (word, whole word, labels, their alternation when several: one look
+    # says whether any of them matches before each is tried)
+    label_words: dict[str, list[tuple[str, bool, list[int], regex.Pattern[str] | None]]]
     # a line that opens with neither a publisher nor a type is no type line (the type gate's
     # two halves, tried in turn); a type line holds one of `type_words` (textutil's literal
     # gates: words that every type pattern requires one of); None: every line may be one
@@ -173,10 +183,11 @@ class _Rules:
     strip_suffix: list[regex.Pattern[str]]
     strip_prefix: list[regex.Pattern[str]]
     mcd_line: regex.Pattern[str]
+    mcd_words: list[frozenset[str]] | None  # the line's words: a text without one has none
     mcd_phrases: list[regex.Pattern[str]]
     publishers: list[tuple[str, regex.Pattern[str]]]
     title_reject: regex.Pattern[str]
-    prefix_types: dict[str, str]
+    prefix_types: list[tuple[regex.Pattern[str], str]]  # "LCD - " -> its type
 
 
 @cache
@@ -192,19 +203,22 @@ def rules() -> _Rules:
                regex.compile(label_head + "(?:" + p + ")" + label_tail, flags))
         for spec in data["label"] for p in spec["patterns"]
     ]
-    words: dict[str, list[int]] = {}
+    words: dict[tuple[str, bool], list[int]] = {}
     for i, src in enumerate(label_src):
         m = _LEADING_WORD.match(src)
         if not m:
             raise ValueError(f"metadata.toml: a label must start with a word: {src!r}")
-        words.setdefault(m.group(1).lower(), []).append(i)
-    label_words: dict[str, list[tuple[str, list[int]]]] = {}
-    for word, idxs in words.items():
-        label_words.setdefault(word[0].upper(), []).append((word, idxs))
+        whole = _WORD_END.match(src, m.end()) is not None
+        words.setdefault((m.group(1).lower(), whole), []).append(i)
+    label_words: dict[str, list[tuple[str, bool, list[int], regex.Pattern[str] | None]]] = {}
+    for (word, whole), idxs in words.items():
+        group = regex.compile(label_head + alternation([label_src[i] for i in idxs])
+                              + label_tail, flags) if len(idxs) > 1 else None
+        label_words.setdefault(word[0].upper(), []).append((word, whole, idxs, group))
     # a capital letter that no letter, digit, "_" or "#" precedes (ASCII: the labels' own
     # "(?<![\w#])" excludes more, never less), then the rest of a word in any case
     label_gate = re.compile("|".join(
-        f"{first}(?<![A-Za-z0-9_#]{first})(?i:{'|'.join(w[1:] for w, _ in sorted(group))})"
+        f"{first}(?<![A-Za-z0-9_#]{first})(?i:{'|'.join(sorted({w[1:] for w, _, _, _ in group}))})"
         for first, group in sorted(label_words.items())
     ))
     pub_src = [p["pattern"] for p in data["publisher"]]
@@ -228,10 +242,12 @@ def rules() -> _Rules:
         strip_suffix=[regex.compile(p, flags) for p in data["stamp"]["strip_suffix"]],
         strip_prefix=[regex.compile(p, flags) for p in data["stamp"]["strip_prefix"]],
         mcd_line=regex.compile(data["mcd_status"]["line"], flags),
+        mcd_words=literal_parts(data["mcd_status"]["line"]),
         mcd_phrases=[regex.compile(p, flags) for p in data["mcd_status"]["phrases"]],
         publishers=[(p["name"], regex.compile(p["pattern"], flags)) for p in data["publisher"]],
         title_reject=regex.compile("|".join(data["title"]["reject"]), flags),
-        prefix_types=dict(data["title"]["prefix_types"]),
+        prefix_types=[(regex.compile(rf"{regex.escape(abbrev)}\s+[-\u2013:]\s+"), name)
+                      for abbrev, name in data["title"]["prefix_types"].items()],
     )
 
 
@@ -263,10 +279,15 @@ def _label_starts(texts: list[str]) -> list[dict[int, list[int]]]:
     for m in r.label_gate.finditer(joined):
         at = m.start()
         k = bisect_right(firsts, at) - 1
-        for word, idxs in r.label_words[joined[at]]:
-            if joined[at:at + len(word)].lower() == word:
+        for word, whole, idxs, group in r.label_words[joined[at]]:
+            end = at + len(word)
+            after = joined[end:end + 1]
+            if joined[at:end].lower() != word or (whole and after.isascii() and after.isalnum()):
+                continue
+            text, off = texts[k], at - firsts[k]
+            if group is None or group.match(text, off, timeout=limit(text, 0.1)):
                 for i in idxs:
-                    out[k].setdefault(i, []).append(at - firsts[k])
+                    out[k].setdefault(i, []).append(off)
     if not joined.isascii() and any(c in joined for c in FOLDS_TO_ASCII):
         for k, t in enumerate(texts):
             if any(c in t for c in FOLDS_TO_ASCII):
@@ -332,9 +353,9 @@ def _value(field: str, text: str) -> str | None:
     if field == "doc_id":
         return _id_value(text)
     if field == "status":
-        return text if len(text.split()) <= 6 and regex.search(r"[A-Za-z]", text) else None
+        return text if len(text.split()) <= 6 and _A_LETTER.search(text) else None
     if field == "title":
-        ok = regex.search(r"[A-Za-z]{3}", text) and not rules().title_reject.search(text)
+        ok = _THREE_LETTERS.search(text) and not rules().title_reject.search(text)
         return text if ok else None
     return None
 
@@ -343,7 +364,10 @@ def labelled(lines: list[Line], strict: bool = False) -> dict[str, tuple[int, in
     """field -> (rank, line index, value) from the header lines. `strict` (pages after the
     first): only table-like lines count, a label opening its line with a short value."""
     texts = [line.text for line in lines]
-    hits = [_hits_at(t, starts) for t, starts in zip(texts, _label_starts(texts), strict=True)]
+    starts = _label_starts(texts)
+    if strict:  # a label must open the line: where none can, the line's labels need no look
+        starts = [s if s and any(at[0] == 0 for at in s.values()) else {} for s in starts]
+    hits = [_hits_at(t, s) for t, s in zip(texts, starts, strict=True)]
     if strict:
         hits = [
             h if h and h[0].start == 0 and len(line.text) - h[0].end <= STRICT_VALUE else []
@@ -440,7 +464,7 @@ def doc_type_of(text: str) -> tuple[str, str] | None:
         rest = t[m.end():].strip()
         if not rest:
             return name, ""
-        if _id_value(rest) and len(rest.split()) <= 2 and regex.search(r"\d", rest):
+        if _id_value(rest) and len(rest.split()) <= 2 and _A_DIGIT.search(rest):
             return name, rest
     return None
 
@@ -468,7 +492,7 @@ def _stamp_title(line: Line) -> tuple[str | None, str | None]:
         title = title[len(doc_id):].strip(" -:")
     else:
         doc_id = None
-    paren = regex.search(r"\s*\(([A-Z]{1,3}\d{4,6})\)$", title)
+    paren = _PAREN_ID.search(title) if title.endswith(")") else None
     if paren:
         doc_id = doc_id or paren.group(1)
         title = title[: paren.start()]
@@ -508,20 +532,20 @@ def _largest_type_title(lines: list[Line]) -> str | None:
         elif run:
             break
     title = clean_space(" ".join(run))
-    return title if regex.search(r"[A-Za-z]{3}", title) else None
+    return title if _THREE_LETTERS.search(title) else None
 
 
 def _clean_title(title: str) -> tuple[str, str | None, str | None]:
     """(title, type named by an abbreviation prefix, id in closing parentheses):
     "LCD - Widget Stimulation (L12345)" -> ("Widget Stimulation", LCD's type, "L12345")."""
     doc_type = None
-    for abbrev, name in rules().prefix_types.items():
-        m = regex.match(rf"{regex.escape(abbrev)}\s+[-\u2013:]\s+", title)
+    for prefix, name in rules().prefix_types:
+        m = prefix.match(title)
         if m:
             title, doc_type = title[m.end():], name
             break
     doc_id = None
-    paren = regex.search(r"\s*\(([A-Z]{1,3}\d{4,6})\)\s*$", title)
+    paren = _PAREN_ID.search(title)
     if paren:
         title, doc_id = title[: paren.start()], paren.group(1)
     return title.strip(), doc_type, doc_id
@@ -529,6 +553,10 @@ def _clean_title(title: str) -> tuple[str, str | None, str | None]:
 
 def _split_type(title: str) -> tuple[str, str | None]:
     """A title that ends with the document type ("Widget Testing Medical Policy")."""
+    words = rules().type_words
+    folded = ascii_folded(title)
+    if words is not None and UNSURE not in folded and not any(w in folded for w in words):
+        return title, None  # no type word, no type
     for name, pat in rules().doc_types:
         for m in pat.finditer(title, timeout=limit(title, 0.05)):
             if m.end() == len(title) and m.start() > 0 and title[m.start() - 1] == " ":
@@ -575,25 +603,24 @@ def _start(line: Line) -> int:
 
 
 def _types_and_running_headers(lines: list[Line], all_lines: list[Line], folded: str) -> _Found:
-    """`lines` and `all_lines` are lines of the raw document, `folded` its `ascii_folded` text."""
+    """The header's first type line, and a running header ("<type> <id>") and the title line
+    under it anywhere in the document (text exports that start mid-document keep them only on
+    later pages). `all_lines` are the raw document's lines, `lines` (the header) their first
+    ones, `folded` the raw text's `ascii_folded`: one walk over the lines serves both, as the
+    running header is a type line itself."""
     found = _Found()
-    words = rules().type_words  # a type line holds one (`doc_type_of` needs a type's match)
-    for k, _ in _lines_with(folded, words, lines):
-        dt = doc_type_of(lines[k].text)
-        if dt:
-            found.doc_type = dt[0]
-            break
-    # a running header ("<type> <id>") and the title line under it, anywhere in the document:
-    # text exports that start mid-document keep them only on later pages
-    for k, _ in _lines_with(folded, words, all_lines):
+    # a type line holds a type word (`doc_type_of` needs a type's match)
+    for k, _ in _lines_with(folded, rules().type_words, all_lines):
         line = all_lines[k]
         dt = doc_type_of(line.text)
+        if dt and k < len(lines) and found.doc_type is None:
+            found.doc_type = dt[0]
         if dt and dt[1]:
             found.doc_type = found.doc_type or dt[0]
             found.running_id = _id_value(dt[1])
             if k + 1 < len(all_lines):
                 title = clean_space(all_lines[k + 1].text)
-                if title and not label_hits(title) and regex.search(r"[A-Za-z]{3}", title):
+                if title and not label_hits(title) and _THREE_LETTERS.search(title):
                     found.running_title = title
             break
     return found
@@ -602,8 +629,11 @@ def _types_and_running_headers(lines: list[Line], all_lines: list[Line], folded:
 # --- other fields -----------------------------------------------------------------------
 
 
-def _mcd_status(ctx: Context) -> str | None:
+def _mcd_status(ctx: Context, folded: str) -> str | None:
     r = rules()
+    words = r.mcd_words
+    if words and UNSURE not in folded and not all(any(w in folded for w in p) for p in words):
+        return None  # a word of the line is missing (`folded`: the raw text's `ascii_folded`)
     if not r.mcd_line.search(ctx.raw.text, timeout=1.0):  # a line is a stretch of the text
         return None
     for line in ctx.raw.lines:
@@ -678,6 +708,9 @@ def extract(ctx: Context) -> GuidelineMetadata:
     if doc_id is None:
         for line in header:
             text = line.text.strip()
+            # an id holds no white space: a line that is one, or ends with one in parentheses
+            if not text.endswith(")") and len(text.split(None, 1)) > 1:
+                continue
             kid = _known_id(text)
             if kid and (kid == text or text.endswith(f"({kid})")):
                 doc_id = kid
@@ -701,6 +734,6 @@ def extract(ctx: Context) -> GuidelineMetadata:
         publish_date=values.get("publish_date"),
         effective_date=values.get("effective_date"),
         last_review_date=last_review,
-        status=values.get("status") or _mcd_status(ctx),
+        status=values.get("status") or _mcd_status(ctx, folded),
         page_count=_page_count(ctx, folded),
     )
