@@ -412,31 +412,38 @@ def literal_parts(src: str) -> list[frozenset[str]] | None:
     return _sequence_literals(alts[0]) or None if len(alts) == 1 else None
 
 
-def literal_cover(sources: list[str]) -> list[str] | None:
-    """Few literals one of which every match of any of `sources` holds (each source's
-    alternatives read as by `required_literals`, the literals chosen greedily: the one that
-    the most alternatives require first, then the longest); None when one shows none."""
-    needs: list[list[frozenset[str]]] = []  # per alternative: its required parts
-    for src in sources:
+def literal_cover(sources: list[str]) -> dict[str, list[int]] | None:
+    """Few literals one of which every match of any of `sources` holds, each with the sources
+    (indices) that may match where it stands: a source matches only where a literal that names
+    it stands. Each source's alternatives are read as by `required_literals`; the literals are
+    chosen greedily (the one that most alternatives require first, then the longest). None
+    when an alternative shows none."""
+    needs: list[tuple[int, list[frozenset[str]]]] = []  # per alternative: source, parts
+    for n, src in enumerate(sources):
         for alt in split_alternatives(src):
             parts = _sequence_literals(alt)
             if not parts:
                 return None
-            needs.append(parts)
-    chosen: list[str] = []
+            needs.append((n, parts))
+    cover: dict[str, list[int]] = {}
     while needs:
         # every literal of a one-literal part may be chosen; a part of several is taken whole
         score: Counter[str] = Counter()  # in the order first seen: ties go the same way
-        for parts in needs:
+        for _, parts in needs:
             score.update(dict.fromkeys((lit for p in parts if len(p) == 1 for lit in p), 1))
         if score:
             best = max(score, key=lambda lit: (score[lit], len(lit)))
-            chosen.append(best)
-            needs = [parts for parts in needs if frozenset([best]) not in parts]
+            covered = [(n, parts) for n, parts in needs if frozenset([best]) in parts]
+            needs = [(n, parts) for n, parts in needs if frozenset([best]) not in parts]
+            chosen = [best]
         else:
-            parts = needs.pop(0)
-            chosen.extend(sorted(max(parts, key=lambda p: (min(map(len, p)), -len(p)))))
-    return list(dict.fromkeys(chosen))
+            n, parts = needs.pop(0)
+            covered = [(n, parts)]
+            chosen = sorted(max(parts, key=lambda p: (min(map(len, p)), -len(p))))
+        for lit in chosen:
+            names = cover.setdefault(lit, [])
+            names.extend(n for n, _ in covered if n not in names)
+    return {lit: sorted(names) for lit, names in cover.items()}
 
 
 def literal_offsets(

@@ -60,7 +60,6 @@ from extractor.textutil import (
     literal_cover,
     literal_offsets,
     literal_parts,
-    required_literals,
 )
 
 HEADER_MAX = 200  # lines: LCDs put their "Document Information" table on page 3
@@ -172,11 +171,9 @@ class _Rules:
     publisher_start: regex.Pattern[str]
     type_start: regex.Pattern[str]
     type_words: list[str] | None
-    # per publisher, words one of which its pattern requires (None: no gate); all of them, and
-    # the publishers that each one names
-    publisher_words: list[frozenset[str]] | None
-    publisher_gate: list[str] | None
-    publishers_of: dict[str, list[int]]
+    # a publisher is named only where one of its words stands (`literal_cover`: word -> the
+    # publishers it may name; None: no gate)
+    publisher_words: dict[str, list[int]] | None
     doc_types: list[tuple[str, regex.Pattern[str]]]
     ids: list[regex.Pattern[str]]
     stamp: regex.Pattern[str]
@@ -223,7 +220,7 @@ def rules() -> _Rules:
     ))
     pub_src = [p["pattern"] for p in data["publisher"]]
     type_src = [d["pattern"] for d in data["doc_type"]]
-    pub_words = [required_literals(p) for p in pub_src]
+    type_cover = literal_cover(type_src)
     return _Rules(
         labels=labels,
         any_label=regex.compile(label_head + alternation(label_src) + label_tail, flags),
@@ -231,11 +228,8 @@ def rules() -> _Rules:
         label_words=label_words,
         publisher_start=regex.compile("^" + alternation(pub_src), flags),
         type_start=regex.compile("^" + alternation(type_src), flags),
-        type_words=literal_cover(type_src),
-        publisher_words=None if None in pub_words else pub_words,  # type: ignore[arg-type]
-        publisher_gate=None if None in pub_words else sorted({w for ws in pub_words for w in ws}),
-        publishers_of={w: [i for i, ws in enumerate(pub_words) if ws and w in ws]
-                       for ws in pub_words if ws for w in ws},
+        type_words=None if type_cover is None else list(type_cover),
+        publisher_words=literal_cover(pub_src),
         doc_types=[(d["name"], regex.compile(d["pattern"], flags)) for d in data["doc_type"]],
         ids=[regex.compile(p) for p in data["ids"]["patterns"]],
         stamp=regex.compile(data["stamp"]["pattern"], flags),
@@ -367,7 +361,7 @@ def labelled(lines: list[Line], strict: bool = False) -> dict[str, tuple[int, in
     starts = _label_starts(texts)
     if strict:  # a label must open the line: where none can, the line's labels need no look
         starts = [s if s and any(at[0] == 0 for at in s.values()) else {} for s in starts]
-    hits = [_hits_at(t, s) for t, s in zip(texts, starts, strict=True)]
+    hits = [_hits_at(t, s) if s else [] for t, s in zip(texts, starts, strict=True)]
     if strict:
         hits = [
             h if h and h[0].start == 0 and len(line.text) - h[0].end <= STRICT_VALUE else []
@@ -650,21 +644,23 @@ def _publisher(header: list[Line], ctx: Context, folded: str) -> str | None:
     each publisher is tried only where one of its words stands in `folded` (the raw text's
     `ascii_folded`)."""
     r = rules()
+    words = r.publisher_words
     every = range(len(r.publishers))
-    for k, found in _lines_with(folded, r.publisher_gate, header):
+    for k, found in _lines_with(folded, None if words is None else list(words), header):
         line = header[k]
-        maybe = every if r.publisher_words is None or UNSURE in found else sorted(
-            {i for w in found for i in r.publishers_of[w]})
+        maybe = every if words is None or UNSURE in found else sorted(
+            {i for w in found for i in words[w]})
         for i in maybe:
             name, pat = r.publishers[i]
             if pat.search(line.text, timeout=limit(line.text, 0.05)):
                 return name
-    unsure = r.publisher_words is None or UNSURE in folded
+    # the document's publishers: those of the words it holds
+    named = set(every) if words is None or UNSURE in folded else {
+        i for w, idxs in words.items() if w in folded for i in idxs}
     counts: Counter[str] = Counter()
     for i, (name, pat) in enumerate(r.publishers):
-        named = unsure or any(w in folded for w in r.publisher_words[i])  # type: ignore[index]
         counts[name] = len(pat.findall(ctx.raw.text, timeout=limit(ctx.raw.text, 1.0))) \
-            if named else 0
+            if i in named else 0
     best = counts.most_common(1)
     return best[0][0] if best and best[0][1] else None
 
