@@ -109,9 +109,9 @@ _PAREN_ID = regex.compile(r"\s*\(([A-Z]{1,3}\d{4,6})\)\s*$")  # "... (L12345)" c
 _PAGE_OF = re.compile(r"\b[Pp][Aa][Gg][Ee]\s+\d+\s+[Oo][Ff]\s+(\d+)\b")
 # a label's leading word, by which the label gate finds it (a quantified last letter is no part)
 _LEADING_WORD = re.compile(r"\^?([A-Za-z]+)(?![?*{])")
-# what may follow a label's word in its pattern that no letter or digit matches: then the word
-# is a whole word (a "Medical" label is no look at "Medically")
-_WORD_END = re.compile(r"$|\\s|[ :#]|\\\.")
+# one step of a label's leading literals: a word, white space, a plain punctuation mark;
+# followed by a quantifier
+_LITERAL_STEP = re.compile(r"([A-Za-z]+|\\s|[ :#]|\\\.)([?*+]|\{[^}]*\})?")
 
 
 # --- dates -----------------------------------------------------------------------------
@@ -162,9 +162,9 @@ class _Rules:
     # ("ß", "ﬁ") are read by the labels' alternation instead (`any_label`).
     any_label: regex.Pattern[str]
     label_gate: re.Pattern[str]
-    # first letter -> (word, whole word, labels, their alternation when several: one look
-    # says whether any of them matches before each is tried)
-    label_words: dict[str, list[tuple[str, bool, list[int], regex.Pattern[str] | None]]]
+    # first letter -> (word, labels, a look at their leading literals: where it fails, none
+    # of them matches; a "Medical Policy:" label needs no look at "Medically")
+    label_words: dict[str, list[tuple[str, list[int], re.Pattern[str]]]]
     # a line that opens with neither a publisher nor a type is no type line (the type gate's
     # two halves, tried in turn); a type line holds one of `type_words` (textutil's literal
     # gates: words that every type pattern requires one of); None: every line may be one
@@ -200,22 +200,20 @@ def rules() -> _Rules:
                regex.compile(label_head + "(?:" + p + ")" + label_tail, flags))
         for spec in data["label"] for p in spec["patterns"]
     ]
-    words: dict[tuple[str, bool], list[int]] = {}
+    words: dict[str, list[int]] = {}
     for i, src in enumerate(label_src):
         m = _LEADING_WORD.match(src)
         if not m:
             raise ValueError(f"metadata.toml: a label must start with a word: {src!r}")
-        whole = _WORD_END.match(src, m.end()) is not None
-        words.setdefault((m.group(1).lower(), whole), []).append(i)
-    label_words: dict[str, list[tuple[str, bool, list[int], regex.Pattern[str] | None]]] = {}
-    for (word, whole), idxs in words.items():
-        group = regex.compile(label_head + alternation([label_src[i] for i in idxs])
-                              + label_tail, flags) if len(idxs) > 1 else None
-        label_words.setdefault(word[0].upper(), []).append((word, whole, idxs, group))
+        words.setdefault(m.group(1).lower(), []).append(i)
+    label_words: dict[str, list[tuple[str, list[int], re.Pattern[str]]]] = {}
+    for word, idxs in words.items():
+        look = re.compile("(?i:" + "|".join(_leading_literals(label_src[i]) for i in idxs) + ")")
+        label_words.setdefault(word[0].upper(), []).append((word, idxs, look))
     # a capital letter that no letter, digit, "_" or "#" precedes (ASCII: the labels' own
     # "(?<![\w#])" excludes more, never less), then the rest of a word in any case
     label_gate = re.compile("|".join(
-        f"{first}(?<![A-Za-z0-9_#]{first})(?i:{'|'.join(sorted({w[1:] for w, _, _, _ in group}))})"
+        f"{first}(?<![A-Za-z0-9_#]{first})(?i:{'|'.join(sorted({w[1:] for w, _, _ in group}))})"
         for first, group in sorted(label_words.items())
     ))
     pub_src = [p["pattern"] for p in data["publisher"]]
@@ -245,6 +243,28 @@ def rules() -> _Rules:
     )
 
 
+def _leading_literals(src: str) -> str:
+    """The stretch of a label's pattern that opens it with literal words, white space and
+    punctuation ("Policy\\s+Number\\s*" of "Policy\\s+Number\\s*:?"), as a pattern of the `re`
+    module that matches wherever the label matches (in a line without FOLDS_TO_ASCII: ASCII
+    letters in any case, and `re`'s "\\s" takes every character the regex module's does)."""
+    out = []
+    src = src.removeprefix("^")  # a label that must open its line: the look does not care
+    pos = 0
+    while m := _LITERAL_STEP.match(src, pos):
+        pos = m.end()
+        step, quantified = m.group(1), m.group(2)
+        if quantified and step.isalpha():
+            out.append(step[:-1])  # "Issued?": the last letter is optional
+            break
+        if quantified and step != "\\s":
+            break  # an optional character ends the literal stretch
+        out.append(step + (quantified or ""))
+        if quantified and quantified not in "+*":
+            break
+    return "".join(out)
+
+
 # --- labelled values ----------------------------------------------------------------------
 
 
@@ -264,8 +284,8 @@ def label_hits(text: str) -> list[_Hit]:
 
 def _label_starts(texts: list[str]) -> list[dict[int, list[int]]]:
     """Per line, label index -> the offsets where that label may start, in order (a superset
-    of those where it does): where the label gate finds the label's word, from one scan of the
-    lines joined by newlines."""
+    of those where it does): where the label gate finds the label's word (one scan of the
+    lines joined by newlines) and its leading literals follow."""
     r = rules()
     joined = "\n".join(texts)
     firsts = line_offsets(texts)
@@ -273,13 +293,9 @@ def _label_starts(texts: list[str]) -> list[dict[int, list[int]]]:
     for m in r.label_gate.finditer(joined):
         at = m.start()
         k = bisect_right(firsts, at) - 1
-        for word, whole, idxs, group in r.label_words[joined[at]]:
-            end = at + len(word)
-            after = joined[end:end + 1]
-            if joined[at:end].lower() != word or (whole and after.isascii() and after.isalnum()):
-                continue
-            text, off = texts[k], at - firsts[k]
-            if group is None or group.match(text, off, timeout=limit(text, 0.1)):
+        text, off = texts[k], at - firsts[k]
+        for word, idxs, look in r.label_words[joined[at]]:
+            if joined[at:at + len(word)].lower() == word and look.match(text, off):
                 for i in idxs:
                     out[k].setdefault(i, []).append(off)
     if not joined.isascii() and any(c in joined for c in FOLDS_TO_ASCII):
