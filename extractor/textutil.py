@@ -14,7 +14,8 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Protocol
 
 import regex
 
@@ -260,15 +261,21 @@ def ascii_folded(text: str) -> str:
     not ASCII as "?" and those of FOLDS_TO_ASCII as UNSURE: where a case-insensitive pattern
     matches `text`, each ASCII literal it requires stands at the same place in the folded text,
     or the match holds an UNSURE."""
+    if _FOLDED[0] is text:  # the stages of one document fold its text once
+        return _FOLDED[1]
     # "replace" writes one "?" per character: offsets are kept, and an ASCII string lower-cases
     # much faster than one that is not
     folded = text.encode("ascii", "replace").decode("ascii").lower()
-    if text.isascii() or not any(c in text for c in FOLDS_TO_ASCII):
-        return folded
-    chars = list(folded)
-    for m in _FOLDS_TO_ASCII.finditer(text):
-        chars[m.start()] = UNSURE
-    return "".join(chars)
+    if not text.isascii() and any(c in text for c in FOLDS_TO_ASCII):
+        chars = list(folded)
+        for m in _FOLDS_TO_ASCII.finditer(text):
+            chars[m.start()] = UNSURE
+        folded = "".join(chars)
+    _FOLDED[:] = text, folded
+    return folded
+
+
+_FOLDED: list[str] = ["", ""]  # the last text folded, and its folded text
 
 
 _LITERAL_CHAR = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
@@ -469,3 +476,43 @@ def literal_offsets(
         for i, n in hits:
             yield i, needles[n]
         lo, size = hi, size * 2
+
+
+
+class Spanned(Protocol):
+    """A line of a document: where it starts and ends in the document's text."""
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+
+def _start(line: Spanned) -> int:
+    return line.start
+
+
+def lines_with(
+    folded: str, literals: Iterable[str] | None, lines: Sequence[Spanned]
+) -> Iterator[tuple[int, set[str]]]:
+    """(index, literals found) of the lines where one of `literals` or an UNSURE stands in
+    `folded` (the `ascii_folded` text of the document the lines, in order, are spans of), in
+    order and found lazily; every line, with none found, when `literals` is None (no gate)."""
+    if literals is None:
+        for k in range(len(lines)):
+            yield k, set()
+        return
+    if not lines:
+        return
+    last, found = -1, set[str]()
+    for at, word in literal_offsets(folded, literals, lines[0].start, lines[-1].end):
+        k = bisect_right(lines, at, key=_start) - 1
+        if k != last and found:
+            yield last, found
+            found = set()
+        if at < lines[k].end:
+            last = k
+            found.add(word)
+    if found:
+        yield last, found

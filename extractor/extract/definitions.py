@@ -48,7 +48,7 @@ from extractor.document import Line
 from extractor.models.contract import Definition
 from extractor.rules import load
 from extractor.segment.sections import SectionNode, lexicon
-from extractor.textutil import clean_space, fold, limit
+from extractor.textutil import UNSURE, ascii_folded, clean_space, fold, limit, required_literals
 
 INDENT = 4.0  # points right of the margin that make a line indented
 TEXT_COLUMN = 2.0  # stand-in points per leading space in text documents
@@ -56,14 +56,21 @@ SHORT = 0.7  # a line shorter than this share of the block's longest line ends i
 COLUMN_GAP = 60.0  # points right of the margin where a definition column may start
 ROW_SLACK = 6.0  # points: parts of one table row set at slightly different heights
 MAX_TERM_WORDS = 10
-_DASH_ONLY = regex.compile(r"^[\u2013\u2014-]$")
+_DASH_ONLY = regex.compile(r"^[\u2013\u2014-]$")  # one character
 _CAP_BOUNDARY = regex.compile(r" (?=[A-Z(\[])")
 _NAMES_DEFINITIONS = regex.compile(r"\bdefinitions\b", regex.I)
-_NUMBER = regex.compile(r"^(?:\d{1,2}|[a-z])[.)]\s+")
-_BULLET = regex.compile(r"^[\u2022\u25cf\u25aa\u25e6\u2023\u2043\uf0b7\uf0a7*]\s*")
-_SUBSCRIPT = regex.compile(r"^\d(?:\s+\d){0,8}$")
+# Cheap tests in front of the small patterns below (speed only: each says no only where the
+# pattern cannot match), as most lines are none of these.
+_NUMBER = regex.compile(r"^(?:\d{1,2}|[a-z])[.)]\s+")  # "." or ")" second or third
+_BULLETS = "\u2022\u25cf\u25aa\u25e6\u2023\u2043\uf0b7\uf0a7*"
+_BULLET = regex.compile(f"^[{_BULLETS}]\\s*")  # a bullet first
+_SUBSCRIPT = regex.compile(r"^\d(?:\s+\d){0,8}$")  # a digit (ASCII or not) first
+# searched from the last character that is not white space (`str.rstrip` strips more than
+# "\s" matches: no match starts earlier)
 _CLOSES = regex.compile(r"[.)\]\u201d\"!?;]\s*$|:\s*$")
 _LETTER = regex.compile(r"[^\W\d_]")
+_COLON = regex.compile(r":(?:\s|$)")  # a colon in the text
+_ASIDES = regex.compile(r"\([^)]*\)|\[[^\]]*\]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +86,7 @@ class _Rules:
     strong: regex.Pattern[str]
     dash: regex.Pattern[str]
     numbered: regex.Pattern[str]
+    verb_words: frozenset[str] | None  # words one of which `verb` needs (None: no test)
 
 
 @cache
@@ -96,6 +104,7 @@ def rules() -> _Rules:
         strong=regex.compile(d["verb"]["strong_pattern"], regex.V1),
         dash=regex.compile(d["dash"]["pattern"], regex.V1),
         numbered=regex.compile(d["verb"]["numbered_pattern"], regex.V1),
+        verb_words=required_literals(d["verb"]["pattern"]),
     )
 
 
@@ -160,7 +169,7 @@ def _fallback_blocks(kept: list[Line]) -> list[list[Line]]:
 def _colon_term(text: str) -> tuple[str, int] | None:
     """(term, offset where the definition starts) for "Term: definition"."""
     r = rules()
-    m = regex.search(r":(?:\s|$)", text)
+    m = _COLON.search(text) if ":" in text else None
     if not m:
         return None
     raw = text[: m.start()]
@@ -174,7 +183,7 @@ def _colon_term(text: str) -> tuple[str, int] | None:
     last = fold(term).split()[-1].strip(".,")
     if last in r.bad_last or fold(term).strip(".") in r.not_terms:
         return None
-    outside = regex.sub(r"\([^)]*\)|\[[^\]]*\]", " ", fold(term))  # asides may hold verbs
+    outside = _ASIDES.sub(" ", fold(term))  # asides may hold verbs
     if any(w.strip(".,") in r.clause_words for w in outside.split()):
         return None
     if raw.endswith(" "):
@@ -184,7 +193,11 @@ def _colon_term(text: str) -> tuple[str, int] | None:
 
 def _verb_term(text: str) -> tuple[str, int] | None:
     r = rules()
-    m = r.verb.match(text, timeout=limit(text, 0.05))
+    folded = ascii_folded(text) if r.verb_words else ""
+    if r.verb_words and UNSURE not in folded and not any(w in folded for w in r.verb_words):
+        m = None  # no verb word, no verb form
+    else:
+        m = r.verb.match(text, timeout=limit(text, 0.05))
     if m:
         term = clean_space(m.group("term"))
         if len(term.split()) <= 8 and term[:1].isupper():
@@ -252,9 +265,20 @@ def _closed(prev: Line | None, line: Line, margin: float | None, longest: int) -
         return True
     if line.gap_before > 0 or (line.bold and not prev.bold):
         return True
-    if _SUBSCRIPT.match(prev.text.strip()):
+    if _is_subscript(prev.text.strip()):
         return True
-    return bool(_CLOSES.search(prev.text)) or len(prev.text) < SHORT * longest
+    return len(prev.text) < SHORT * longest or bool(
+        _CLOSES.search(prev.text, max(0, len(prev.text.rstrip()) - 1)))
+
+
+def _is_dash(text: str) -> bool:
+    return len(text) == 1 and bool(_DASH_ONLY.match(text))
+
+
+def _is_subscript(text: str) -> bool:
+    first = text[:1]
+    return bool(first) and (first.isdigit() or not first.isascii()) and bool(
+        _SUBSCRIPT.match(text))
 
 
 def _column(lines: list[Line], margin: float | None) -> float | None:
@@ -299,11 +323,11 @@ def _dash_partners(lines: list[Line], margin: float | None) -> dict[int, float]:
     row's line -> the dash's x, where the term ends."""
     out: dict[int, float] = {}
     for k, ln in enumerate(lines):
-        if not (_DASH_ONLY.match(ln.text.strip()) and ln.x0 is not None and margin is not None
+        if not (_is_dash(ln.text.strip()) and ln.x0 is not None and margin is not None
                 and ln.x0 > margin + INDENT):
             continue
         near = [j for j in (k + 1, k - 1) if 0 <= j < len(lines)
-                and _at_margin(lines[j], margin) and not _DASH_ONLY.match(lines[j].text.strip())]
+                and _at_margin(lines[j], margin) and not _is_dash(lines[j].text.strip())]
         if ln.top is not None:
             top = ln.top
             near = [j for j in near if _near_top(lines[j], top)]
@@ -334,7 +358,7 @@ def _term_over_lines(lines: list[Line], k: int) -> tuple[str, str, list[int]] | 
     term, used = text, []
     for j in range(k + 1, min(k + 3, len(lines))):
         nxt = lines[j].text.strip()
-        if _SUBSCRIPT.match(nxt):
+        if _is_subscript(nxt):
             term += nxt.replace(" ", "")
             used.append(j)
         elif nxt.startswith(":"):
@@ -368,12 +392,16 @@ def _parse(lines: list[Line], margin: float | None, column: float | None) -> lis
     taken: set[int] = set()  # lines already read as part of a term split over lines
     for k, line in enumerate(lines):
         stripped = line.text.strip()
-        text = _BULLET.sub("", stripped, count=1)  # "• Term - definition"
-        numbered = _NUMBER.match(text)
+        text = stripped
+        if text[:1] in _BULLETS:
+            text = _BULLET.sub("", text, count=1)  # "• Term - definition"
+        numbered = _NUMBER.match(text) if (text[1:2] in (".", ")")
+                                           or text[2:3] in (".", ")")) else None
         if numbered:
             text = text[numbered.end():]
         listed = bool(numbered) or len(text) < len(stripped)  # a numbered or bulleted item
-        if _DASH_ONLY.match(text) and margin is not None and line.x0 is not None \
+        if _is_dash(text) and margin is not None \
+                and line.x0 is not None \
                 and line.x0 > margin + INDENT:
             continue  # a dash set apart from its row (heuristic 8)
         if k in taken:
@@ -401,7 +429,7 @@ def _parse(lines: list[Line], margin: float | None, column: float | None) -> lis
             items.append(_Item(term, [line], text[at:].strip()))
         elif items:
             last = items[-1]
-            if last.term.endswith(" ") and _SUBSCRIPT.match(text) and len(last.lines) == 1:
+            if last.term.endswith(" ") and _is_subscript(text) and len(last.lines) == 1:
                 last.term = last.term.rstrip() + text.split()[0]
             items[-1].lines.append(line)
         prev = line
@@ -412,7 +440,7 @@ def _parse(lines: list[Line], margin: float | None, column: float | None) -> lis
 
 def _definition(item: _Item) -> str:
     parts = [item.first_text] + [
-        ln.text for ln in item.lines[item.read:] if not _SUBSCRIPT.match(ln.text.strip())
+        ln.text for ln in item.lines[item.read:] if not _is_subscript(ln.text.strip())
     ]
     return clean_space(" ".join(p for p in parts if p))
 

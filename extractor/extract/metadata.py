@@ -57,8 +57,8 @@ from extractor.textutil import (
     clean_space,
     limit,
     line_offsets,
+    lines_with,
     literal_cover,
-    literal_offsets,
     literal_parts,
 )
 
@@ -583,35 +583,6 @@ class _Found:
     running_title: str | None = None
 
 
-def _lines_with(
-    folded: str, words: list[str] | None, lines: list[Line]
-) -> Iterator[tuple[int, set[str]]]:
-    """(index, words found) of the lines (of the raw document, in order) where one of `words` or
-    an UNSURE stands in `folded` (the raw text's `ascii_folded`), in order; every line, with
-    no words found, when `words` is None (no gate)."""
-    if words is None:
-        for k in range(len(lines)):
-            yield k, set()
-        return
-    if not lines:
-        return
-    last, found = -1, set[str]()
-    for at, word in literal_offsets(folded, words, lines[0].start, lines[-1].end):
-        k = bisect_right(lines, at, key=_start) - 1
-        if k != last and found:
-            yield last, found
-            found = set()
-        if at < lines[k].end:
-            last = k
-            found.add(word)
-    if found:
-        yield last, found
-
-
-def _start(line: Line) -> int:
-    return line.start
-
-
 def _types_and_running_headers(lines: list[Line], all_lines: list[Line], folded: str) -> _Found:
     """The header's first type line, and a running header ("<type> <id>") and the title line
     under it anywhere in the document (text exports that start mid-document keep them only on
@@ -620,7 +591,7 @@ def _types_and_running_headers(lines: list[Line], all_lines: list[Line], folded:
     running header is a type line itself."""
     found = _Found()
     # a type line holds a type word (`doc_type_of` needs a type's match)
-    for k, _ in _lines_with(folded, rules().type_words, all_lines):
+    for k, _ in lines_with(folded, rules().type_words, all_lines):
         line = all_lines[k]
         dt = doc_type_of(line.text)
         if dt and k < len(lines) and found.doc_type is None:
@@ -662,7 +633,7 @@ def _publisher(header: list[Line], ctx: Context, folded: str) -> str | None:
     r = rules()
     words = r.publisher_words
     every = range(len(r.publishers))
-    for k, found in _lines_with(folded, None if words is None else list(words), header):
+    for k, found in lines_with(folded, None if words is None else list(words), header):
         line = header[k]
         maybe = every if words is None or UNSURE in found else sorted(
             {i for w in found for i in words[w]})
