@@ -263,6 +263,7 @@ def ascii_folded(text: str) -> str:
     or the match holds an UNSURE."""
     if _FOLDED[0] is text:  # the stages of one document fold its text once
         return _FOLDED[1]
+    long = len(text) >= SHORT  # (a short text is folded afresh: it would evict a document)
     # "replace" writes one "?" per character: offsets are kept, and an ASCII string lower-cases
     # much faster than one that is not
     folded = text.encode("ascii", "replace").decode("ascii").lower()
@@ -271,7 +272,8 @@ def ascii_folded(text: str) -> str:
         for m in _FOLDS_TO_ASCII.finditer(text):
             chars[m.start()] = UNSURE
         folded = "".join(chars)
-    _FOLDED[:] = text, folded
+    if long:
+        _FOLDED[:] = text, folded
     return folded
 
 
@@ -462,7 +464,7 @@ def literal_offsets(
     has read little of the text."""
     end = len(folded) if end is None else end
     needles = (*literals, UNSURE)
-    lo, size = start, 1024
+    lo, size = start, 4096
     while lo < end:
         hi = min(end, lo + size)
         hits: list[tuple[int, int]] = []

@@ -298,14 +298,29 @@ def _label_starts(texts: list[str]) -> list[dict[int, list[int]]]:
             if joined[at:at + len(word)].lower() == word and look.match(text, off):
                 for i in idxs:
                     out[k].setdefault(i, []).append(off)
-    if not joined.isascii() and any(c in joined for c in FOLDS_TO_ASCII):
+    if _unsure(joined):
         for k, t in enumerate(texts):
-            if any(c in t for c in FOLDS_TO_ASCII):
+            if _unsure(t):
                 # every start where some label matches (overlapped: one start per position)
                 found = r.any_label.finditer(t, overlapped=True, timeout=limit(t, 0.1))
                 starts = [m.start() for m in found]
                 out[k] = dict.fromkeys(range(len(r.labels)), starts) if starts else {}
     return out
+
+
+def _unsure(text: str) -> bool:
+    """Does `text` hold a character of FOLDS_TO_ASCII?"""
+    return not text.isascii() and any(c in text for c in FOLDS_TO_ASCII)
+
+
+def _may_open(text: str, unsure: bool) -> bool:
+    """Could a label start the line? (Its word's capital first, or a character of
+    FOLDS_TO_ASCII anywhere, possible only if `unsure`: then the line is read in full.)"""
+    group = rules().label_words.get(text[:1])
+    if group and any(text[:len(word)].lower() == word and look.match(text)
+                     for word, _, look in group):
+        return True
+    return unsure and _unsure(text)
 
 
 def _hits_at(text: str, starts: dict[int, list[int]]) -> list[_Hit]:
@@ -374,9 +389,12 @@ def labelled(lines: list[Line], strict: bool = False) -> dict[str, tuple[int, in
     """field -> (rank, line index, value) from the header lines. `strict` (pages after the
     first): only table-like lines count, a label opening its line with a short value."""
     texts = [line.text for line in lines]
-    starts = _label_starts(texts)
-    if strict:  # a label must open the line: where none can, the line's labels need no look
+    if strict:  # a label must open the line: only lines that one may open are read
+        unsure = _unsure("\n".join(texts))
+        starts = [_label_starts([t])[0] if _may_open(t, unsure) else {} for t in texts]
         starts = [s if s and any(at[0] == 0 for at in s.values()) else {} for s in starts]
+    else:
+        starts = _label_starts(texts)
     hits = [_hits_at(t, s) if s else [] for t, s in zip(texts, starts, strict=True)]
     if strict:
         hits = [
