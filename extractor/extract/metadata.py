@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -162,6 +162,7 @@ class _Rules:
     # ("ß", "ﬁ") are read by the labels' alternation instead (`any_label`).
     any_label: regex.Pattern[str]
     label_gate: re.Pattern[str]
+    line_gate: re.Pattern[str]
     # first letter -> (word, labels, a look at their leading literals: where it fails, none
     # of them matches; a "Medical Policy:" label needs no look at "Medically")
     label_words: dict[str, list[tuple[str, list[int], re.Pattern[str]]]]
@@ -212,10 +213,10 @@ def rules() -> _Rules:
         label_words.setdefault(word[0].upper(), []).append((word, idxs, look))
     # a capital letter that no letter, digit, "_" or "#" precedes (ASCII: the labels' own
     # "(?<![\w#])" excludes more, never less), then the rest of a word in any case
+    rests = {first: "|".join(sorted({w[1:] for w, _, _ in group}))
+             for first, group in sorted(label_words.items())}
     label_gate = re.compile("|".join(
-        f"{first}(?<![A-Za-z0-9_#]{first})(?i:{'|'.join(sorted({w[1:] for w, _, _ in group}))})"
-        for first, group in sorted(label_words.items())
-    ))
+        f"{first}(?<![A-Za-z0-9_#]{first})(?i:{rest})" for first, rest in rests.items()))
     pub_src = [p["pattern"] for p in data["publisher"]]
     type_src = [d["pattern"] for d in data["doc_type"]]
     type_cover = literal_cover(type_src)
@@ -223,6 +224,9 @@ def rules() -> _Rules:
         labels=labels,
         any_label=regex.compile(label_head + alternation(label_src) + label_tail, flags),
         label_gate=label_gate,
+        # the same words opening a line, in lines joined by newlines after a newline
+        line_gate=re.compile("\n(?:" + "|".join(
+            f"{first}(?i:{rest})" for first, rest in rests.items()) + ")"),
         label_words=label_words,
         publisher_start=regex.compile("^" + alternation(pub_src), flags),
         type_start=regex.compile("^" + alternation(type_src), flags),
@@ -279,17 +283,18 @@ class _Hit:
 
 def label_hits(text: str) -> list[_Hit]:
     """Non-overlapping labels on one line, earliest and then longest first."""
-    return _hits_at(text, _label_starts([text])[0])
+    return _hits_at(text, _label_starts([text]).get(0, {}))
 
 
-def _label_starts(texts: list[str]) -> list[dict[int, list[int]]]:
-    """Per line, label index -> the offsets where that label may start, in order (a superset
-    of those where it does): where the label gate finds the label's word (one scan of the
-    lines joined by newlines) and its leading literals follow."""
+def _label_starts(texts: list[str]) -> dict[int, dict[int, list[int]]]:
+    """Line index -> label index -> the offsets where that label may start, in order (a
+    superset of those where it does), for the lines where one may: where the label gate finds
+    the label's word (one scan of the lines joined by newlines) and its leading literals
+    follow."""
     r = rules()
     joined = "\n".join(texts)
     firsts = line_offsets(texts)
-    out: list[dict[int, list[int]]] = [{} for _ in texts]
+    out: dict[int, dict[int, list[int]]] = {}
     for m in r.label_gate.finditer(joined):
         at = m.start()
         k = bisect_right(firsts, at) - 1
@@ -297,15 +302,17 @@ def _label_starts(texts: list[str]) -> list[dict[int, list[int]]]:
         for word, idxs, look in r.label_words[joined[at]]:
             if joined[at:at + len(word)].lower() == word and look.match(text, off):
                 for i in idxs:
-                    out[k].setdefault(i, []).append(off)
+                    out.setdefault(k, {}).setdefault(i, []).append(off)
     if _unsure(joined):
         for k, t in enumerate(texts):
             if _unsure(t):
                 # every start where some label matches (overlapped: one start per position)
                 found = r.any_label.finditer(t, overlapped=True, timeout=limit(t, 0.1))
                 starts = [m.start() for m in found]
-                out[k] = dict.fromkeys(range(len(r.labels)), starts) if starts else {}
-    return out
+                out[k] = dict.fromkeys(range(len(r.labels)), starts)
+                if not starts:
+                    del out[k]
+    return dict(sorted(out.items()))
 
 
 def _unsure(text: str) -> bool:
@@ -390,24 +397,36 @@ def labelled(lines: list[Line], strict: bool = False) -> dict[str, tuple[int, in
     first): only table-like lines count, a label opening its line with a short value."""
     texts = [line.text for line in lines]
     if strict:  # a label must open the line: only lines that one may open are read
-        unsure = _unsure("\n".join(texts))
-        starts = [_label_starts([t])[0] if _may_open(t, unsure) else {} for t in texts]
-        starts = [s if s and any(at[0] == 0 for at in s.values()) else {} for s in starts]
+        joined = "\n" + "\n".join(texts)
+        unsure = _unsure(joined)
+        starts: dict[int, dict[int, list[int]]] = {}
+        if unsure:
+            maybe: Iterable[int] = range(len(texts))
+        else:  # the lines that open with a label's word, from one scan
+            index = {first: k for k, first in enumerate(line_offsets(texts))}
+            maybe = [index[m.start()] for m in rules().line_gate.finditer(joined)]
+        for k in maybe:
+            if _may_open(texts[k], unsure):
+                s = _label_starts([texts[k]]).get(0)
+                if s and any(at[0] == 0 for at in s.values()):
+                    starts[k] = s
     else:
         starts = _label_starts(texts)
-    hits = [_hits_at(t, s) if s else [] for t, s in zip(texts, starts, strict=True)]
-    if strict:
-        hits = [
-            h if h and h[0].start == 0 and len(line.text) - h[0].end <= STRICT_VALUE else []
-            for h, line in zip(hits, lines, strict=True)
-        ]
+    # per line, its labels (the lines without any share one empty list)
+    hits: list[list[_Hit]] = [[]] * len(lines)
+    for k, s in starts.items():
+        h = _hits_at(texts[k], s)
+        if strict and not (h and h[0].start == 0 and len(texts[k]) - h[0].end <= STRICT_VALUE):
+            continue
+        hits[k] = h
     out: dict[str, tuple[int, int, str]] = {}
 
     def offer(field: str, rank: int, k: int, value: str | None) -> None:
         if value and field in FIELDS and (field not in out or rank < out[field][0]):
             out[field] = (rank, k, value)
 
-    for k, line in enumerate(lines):
+    for k in starts:  # in line order
+        line = lines[k]
         for h in hits[k]:
             raw_value = line.text[h.end:h.value_end]
             value = _value(h.field, raw_value)

@@ -22,6 +22,7 @@ History rows:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -100,19 +101,17 @@ def _listed_after_lead_ins(
     lead_in = _rules().lead_in
     # the lines a lead-in may be on, from a literal scan (None: every line)
     words = _rules().lead_in_words
-    maybe = None if words is None or text is None else {
-        k for k, _ in lines_with(ascii_folded(text), words, lines)}
-    k = 0
-    while k < len(lines):
-        text = lines[k].text
-        if (maybe is None or k in maybe) and lead_in.search(text, timeout=limit(text, 0.05)):
+    maybe: Iterable[int] = range(len(lines)) if words is None or text is None else [
+        k for k, _ in lines_with(ascii_folded(text), words, lines)]
+    resume = 0  # the lines before it are a list's entries
+    for k in maybe:
+        line_text = lines[k].text
+        if k >= resume and lead_in.search(line_text, timeout=limit(line_text, 0.05)):
             j = k + 1
             while j < len(lines) and (e := _entry(lines[j])) is not None:
                 out.append((e[0], e[1], lines[j]))
                 j += 1
-            k = j
-        else:
-            k += 1
+            resume = j
     return out
 
 
