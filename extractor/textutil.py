@@ -496,20 +496,26 @@ def _start(line: Spanned) -> int:
 
 
 def lines_with(
-    folded: str, literals: Iterable[str] | None, lines: Sequence[Spanned]
+    folded: str,
+    literals: Iterable[str] | None,
+    lines: Sequence[Spanned],
+    starts: Sequence[int] | None = None,
 ) -> Iterator[tuple[int, set[str]]]:
     """(index, literals found) of the lines where one of `literals` or an UNSURE stands in
     `folded` (the `ascii_folded` text of the document the lines, in order, are spans of), in
-    order and found lazily; every line, with none found, when `literals` is None (no gate)."""
+    order and found lazily; every line, with none found, when `literals` is None (no gate).
+    `starts`: the lines' starts, if at hand (it may run on past the lines)."""
     if literals is None:
         for k in range(len(lines)):
             yield k, set()
         return
     if not lines:
         return
+    n = len(lines)
     last, found = -1, set[str]()
     for at, word in literal_offsets(folded, literals, lines[0].start, lines[-1].end):
-        k = bisect_right(lines, at, key=_start) - 1
+        k = (bisect_right(lines, at, key=_start) if starts is None
+             else bisect_right(starts, at, 0, n)) - 1
         if k != last and found:
             yield last, found
             found = set()

@@ -171,6 +171,11 @@ class _Rules:
     # gates: words that every type pattern requires one of); None: every line may be one
     publisher_start: regex.Pattern[str]
     type_start: regex.Pattern[str]
+    # both halves as one look with `re` (ASCII, any case), tried first as most lines tried are
+    # prose: in a text without FOLDS_TO_ASCII and with no white space but single spaces it
+    # matches wherever the halves can (its "\b" is ASCII's, true wherever the regex module's
+    # is); None where `re` cannot read the rules
+    type_look: re.Pattern[str] | None
     type_words: list[str] | None
     # a publisher is named only where one of its words stands (`literal_cover`: word -> the
     # publishers it may name; None: no gate)
@@ -220,6 +225,11 @@ def rules() -> _Rules:
     pub_src = [p["pattern"] for p in data["publisher"]]
     type_src = [d["pattern"] for d in data["doc_type"]]
     type_cover = literal_cover(type_src)
+    try:
+        type_look: re.Pattern[str] | None = re.compile(
+            "(?:" + alternation(pub_src) + r"\s*)?" + alternation(type_src), re.I | re.A)
+    except re.error:
+        type_look = None
     return _Rules(
         labels=labels,
         any_label=regex.compile(label_head + alternation(label_src) + label_tail, flags),
@@ -230,6 +240,7 @@ def rules() -> _Rules:
         label_words=label_words,
         publisher_start=regex.compile("^" + alternation(pub_src), flags),
         type_start=regex.compile("^" + alternation(type_src), flags),
+        type_look=type_look,
         type_words=None if type_cover is None else list(type_cover),
         publisher_words=literal_cover(pub_src),
         doc_types=[(d["name"], regex.compile(d["pattern"], flags)) for d in data["doc_type"]],
@@ -494,6 +505,8 @@ def doc_type_of(text: str) -> tuple[str, str] | None:
     """(type, rest) when a line is a document type, alone or followed by an id."""
     t = clean_space(text)
     r = rules()
+    if r.type_look is not None and not r.type_look.match(t) and not _unsure(t):
+        return None
     # "Blue Cross Blue Shield of Somewhere Medical Policy" (publishers tried only where one
     # opens the line, types only where one opens what is left)
     if r.publisher_start.match(t, timeout=limit(t, 0.05)):
@@ -620,15 +633,17 @@ class _Found:
     running_title: str | None = None
 
 
-def _types_and_running_headers(lines: list[Line], all_lines: list[Line], folded: str) -> _Found:
+def _types_and_running_headers(
+    lines: list[Line], all_lines: list[Line], folded: str, starts: list[int]
+) -> _Found:
     """The header's first type line, and a running header ("<type> <id>") and the title line
     under it anywhere in the document (text exports that start mid-document keep them only on
     later pages). `all_lines` are the raw document's lines, `lines` (the header) their first
-    ones, `folded` the raw text's `ascii_folded`: one walk over the lines serves both, as the
-    running header is a type line itself."""
+    ones, `folded` the raw text's `ascii_folded`, `starts` the raw lines' starts. One walk over
+    the lines serves both, as the running header is a type line itself."""
     found = _Found()
     # a type line holds a type word (`doc_type_of` needs a type's match)
-    for k, _ in lines_with(folded, rules().type_words, all_lines):
+    for k, _ in lines_with(folded, rules().type_words, all_lines, starts):
         line = all_lines[k]
         dt = doc_type_of(line.text)
         if dt and k < len(lines) and found.doc_type is None:
@@ -663,30 +678,52 @@ def _mcd_status(ctx: Context, folded: str) -> str | None:
     return None
 
 
-def _publisher(header: list[Line], ctx: Context, folded: str) -> str | None:
-    """The first publisher named in the header (raw lines), else the one named most often;
-    each publisher is tried only where one of its words stands in `folded` (the raw text's
-    `ascii_folded`)."""
+def _publisher(header: list[Line], ctx: Context, folded: str, starts: list[int]) -> str | None:
+    """The first publisher named in the header (raw lines), else the one named most often.
+    A publisher is named only where a word of its stands in `folded` (the raw text's
+    `ascii_folded`; `starts`: the raw lines' starts): each word is looked for only before the
+    first line found so far to name one, so that an early name spares most of the reading."""
     r = rules()
     words = r.publisher_words
-    every = range(len(r.publishers))
-    for k, found in lines_with(folded, None if words is None else list(words), header):
-        line = header[k]
-        maybe = every if words is None or UNSURE in found else sorted(
-            {i for w in found for i in words[w]})
+    every = list(range(len(r.publishers)))
+    named = {**words, UNSURE: every} if words is not None else None
+    first = len(header)  # the first header line that names a publisher
+    if named is None:
+        first = next((k for k, line in enumerate(header) if _names(line, every)), first)
+    elif header:
+        n, end = len(header), header[-1].end
+        for word, idxs in named.items():
+            at = folded.find(word, header[0].start, end)
+            while at >= 0:
+                k = bisect_right(starts, at, 0, n) - 1
+                if at < header[k].end and _names(header[k], idxs):
+                    first, end = k, header[k].start
+                    break
+                at = folded.find(word, max(at + 1, header[k].end), end)
+    if first < len(header):
+        line = header[first]
+        here = folded[line.start:line.end]
+        maybe = every if named is None else sorted(
+            {i for word, idxs in named.items() if word in here for i in idxs})
         for i in maybe:
             name, pat = r.publishers[i]
             if pat.search(line.text, timeout=limit(line.text, 0.05)):
                 return name
     # the document's publishers: those of the words it holds
-    named = set(every) if words is None or UNSURE in folded else {
-        i for w, idxs in words.items() if w in folded for i in idxs}
+    held = set(every) if named is None or UNSURE in folded else {
+        i for word, idxs in named.items() if word in folded for i in idxs}
     counts: Counter[str] = Counter()
     for i, (name, pat) in enumerate(r.publishers):
         counts[name] = len(pat.findall(ctx.raw.text, timeout=limit(ctx.raw.text, 1.0))) \
-            if i in named else 0
+            if i in held else 0
     best = counts.most_common(1)
     return best[0][0] if best and best[0][1] else None
+
+
+def _names(line: Line, publishers: list[int]) -> bool:
+    """Does one of these publishers match the line?"""
+    pubs = rules().publishers
+    return any(pubs[i][1].search(line.text, timeout=limit(line.text, 0.05)) for i in publishers)
 
 
 def _page_count(ctx: Context, folded: str) -> int:
@@ -721,7 +758,8 @@ def extract(ctx: Context) -> GuidelineMetadata:
     header, more = header_lines(ctx)
     first = {f: v for f, (_, _, v) in labelled(header).items()}
     values = {f: v for f, (_, _, v) in labelled(more, strict=True).items()} | first
-    found = _types_and_running_headers(header, ctx.raw.lines, folded)
+    starts = [ln.start for ln in ctx.raw.lines]  # for the literal gates' line look-ups
+    found = _types_and_running_headers(header, ctx.raw.lines, folded, starts)
     stamp_title, stamp_id = _stamp_title(header[0]) if header else (None, None)
 
     doc_id = values.get("doc_id") or found.running_id or stamp_id
@@ -750,7 +788,7 @@ def extract(ctx: Context) -> GuidelineMetadata:
         doc_id=doc_id,
         title=title,
         doc_type=doc_type,
-        publisher=_publisher(header, ctx, folded),
+        publisher=_publisher(header, ctx, folded, starts),
         publish_date=values.get("publish_date"),
         effective_date=values.get("effective_date"),
         last_review_date=last_review,
