@@ -171,10 +171,11 @@ class _Rules:
     # gates: words that every type pattern requires one of); None: every line may be one
     publisher_start: regex.Pattern[str]
     type_start: regex.Pattern[str]
-    # both halves as one look with `re` (ASCII, any case), tried first as most lines tried are
-    # prose: in a text without FOLDS_TO_ASCII and with no white space but single spaces it
-    # matches wherever the halves can (its "\b" is ASCII's, true wherever the regex module's
-    # is); None where `re` cannot read the rules
+    # a whole type line as one look with `re` (ASCII, any case: a publisher, a type, at most
+    # two more words), tried first as most lines tried are prose: in a text without
+    # FOLDS_TO_ASCII and with no white space but single spaces it matches wherever
+    # `doc_type_of` finds a type (its "\b" is ASCII's, true wherever the regex module's is);
+    # None where `re` cannot read the rules
     type_look: re.Pattern[str] | None
     type_words: list[str] | None
     # a publisher is named only where one of its words stands (`literal_cover`: word -> the
@@ -227,7 +228,8 @@ def rules() -> _Rules:
     type_cover = literal_cover(type_src)
     try:
         type_look: re.Pattern[str] | None = re.compile(
-            "(?:" + alternation(pub_src) + r"\s*)?" + alternation(type_src), re.I | re.A)
+            "(?:" + alternation(pub_src) + r"\s*)?" + alternation(type_src)
+            + r"\s*(?:\S+(?:\s+\S+)?)?\s*$", re.I | re.A)
     except re.error:
         type_look = None
     return _Rules(
