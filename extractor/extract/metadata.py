@@ -218,11 +218,15 @@ def rules() -> _Rules:
         look = re.compile("(?i:" + "|".join(_leading_literals(label_src[i]) for i in idxs) + ")")
         label_words.setdefault(word[0].upper(), []).append((word, idxs, look))
     # a capital letter that no letter, digit, "_" or "#" precedes (ASCII: the labels' own
-    # "(?<![\w#])" excludes more, never less), then the rest of a word in any case
-    rests = {first: "|".join(sorted({w[1:] for w, _, _ in group}))
-             for first, group in sorted(label_words.items())}
+    # "(?<![\w#])" excludes more, never less), then the rest of a label's leading literals in
+    # any case (looked at ahead: a label may start inside another's)
+    rests: dict[str, list[str]] = {}
+    for src in label_src:
+        lead = _leading_literals(src)
+        rests.setdefault(lead[0].upper(), []).append(lead[1:])
     label_gate = re.compile("|".join(
-        f"{first}(?<![A-Za-z0-9_#]{first})(?i:{rest})" for first, rest in rests.items()))
+        f"{first}(?<![A-Za-z0-9_#]{first})(?i:(?={'|'.join(dict.fromkeys(rest))}))"
+        for first, rest in sorted(rests.items())))
     pub_src = [p["pattern"] for p in data["publisher"]]
     type_src = [d["pattern"] for d in data["doc_type"]]
     type_cover = literal_cover(type_src)
@@ -238,7 +242,8 @@ def rules() -> _Rules:
         label_gate=label_gate,
         # the same words opening a line, in lines joined by newlines after a newline
         line_gate=re.compile("\n(?:" + "|".join(
-            f"{first}(?i:{rest})" for first, rest in rests.items()) + ")"),
+            f"{first}(?i:(?={'|'.join(dict.fromkeys(rest))}))"
+            for first, rest in sorted(rests.items())) + ")"),
         label_words=label_words,
         publisher_start=regex.compile("^" + alternation(pub_src), flags),
         type_start=regex.compile("^" + alternation(type_src), flags),
