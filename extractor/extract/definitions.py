@@ -48,7 +48,7 @@ from extractor.document import Line
 from extractor.models.contract import Definition
 from extractor.rules import load
 from extractor.segment.sections import SectionNode, lexicon
-from extractor.textutil import UNSURE, ascii_folded, clean_space, fold, limit, required_literals
+from extractor.textutil import clean_space, fold, limit, required_literals
 
 INDENT = 4.0  # points right of the margin that make a line indented
 TEXT_COLUMN = 2.0  # stand-in points per leading space in text documents
@@ -86,12 +86,15 @@ class _Rules:
     strong: regex.Pattern[str]
     dash: regex.Pattern[str]
     numbered: regex.Pattern[str]
-    verb_words: frozenset[str] | None  # words one of which `verb` needs (None: no test)
+    # words one of which `verb` needs (None: no test); `verb` minds case, so they stand in
+    # the lower-cased text wherever it matches
+    verb_words: frozenset[str] | None
 
 
 @cache
 def rules() -> _Rules:
     d = load("definitions")
+    verb = regex.compile(d["verb"]["pattern"], regex.V1)
     return _Rules(
         heading=regex.compile(d["heading"]["pattern"], regex.I | regex.V1),
         next_heading=regex.compile(d["heading"]["next_heading"], regex.V1),
@@ -100,11 +103,11 @@ def rules() -> _Rules:
         bad_last=frozenset(d["colon"]["bad_last_words"]),
         not_terms=frozenset(d["colon"]["not_terms"]),
         clause_words=frozenset(d["colon"]["clause_words"]),
-        verb=regex.compile(d["verb"]["pattern"], regex.V1),
+        verb=verb,
         strong=regex.compile(d["verb"]["strong_pattern"], regex.V1),
         dash=regex.compile(d["dash"]["pattern"], regex.V1),
         numbered=regex.compile(d["verb"]["numbered_pattern"], regex.V1),
-        verb_words=required_literals(d["verb"]["pattern"]),
+        verb_words=None if verb.flags & regex.I else required_literals(d["verb"]["pattern"]),
     )
 
 
@@ -180,10 +183,12 @@ def _colon_term(text: str) -> tuple[str, int] | None:
         return None
     if ". " in term or term.count("(") != term.count(")") or not _LETTER.search(term):
         return None
-    last = fold(term).split()[-1].strip(".,")
-    if last in r.bad_last or fold(term).strip(".") in r.not_terms:
+    folded = fold(term)
+    last = folded.split()[-1].strip(".,")
+    if last in r.bad_last or folded.strip(".") in r.not_terms:
         return None
-    outside = _ASIDES.sub(" ", fold(term))  # asides may hold verbs
+    # asides may hold verbs
+    outside = _ASIDES.sub(" ", folded) if "(" in folded or "[" in folded else folded
     if any(w.strip(".,") in r.clause_words for w in outside.split()):
         return None
     if raw.endswith(" "):
@@ -193,8 +198,8 @@ def _colon_term(text: str) -> tuple[str, int] | None:
 
 def _verb_term(text: str) -> tuple[str, int] | None:
     r = rules()
-    folded = ascii_folded(text) if r.verb_words else ""
-    if r.verb_words and UNSURE not in folded and not any(w in folded for w in r.verb_words):
+    lower = text.lower() if r.verb_words else ""
+    if r.verb_words and not any(w in lower for w in r.verb_words):
         m = None  # no verb word, no verb form
     else:
         m = r.verb.match(text, timeout=limit(text, 0.05))
