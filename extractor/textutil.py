@@ -397,6 +397,11 @@ def _sequence_literals(src: str) -> list[frozenset[str]] | None:
     return parts
 
 
+def _best_part(parts: list[frozenset[str]]) -> frozenset[str]:
+    """The part whose shortest literal is longest (fewer chance finds), then the smallest."""
+    return max(parts, key=lambda part: (min(len(lit) for lit in part), -len(part)))
+
+
 def required_literals(src: str) -> frozenset[str] | None:
     """Literals (lower-case ASCII letters and digits) one of which every match of the pattern
     `src` holds, read case-insensitively: per top-level alternative, its longest required run of
@@ -407,9 +412,7 @@ def required_literals(src: str) -> frozenset[str] | None:
         parts = _sequence_literals(alt)
         if not parts:
             return None
-        # the part whose shortest literal is longest (fewer chance finds), then the smallest set
-        best = max(parts, key=lambda p: (min(map(len, p)), -len(p)))
-        out |= best
+        out |= _best_part(parts)
     return frozenset(out)
 
 
@@ -448,7 +451,7 @@ def literal_cover(sources: list[str]) -> dict[str, list[int]] | None:
         else:
             n, parts = needs.pop(0)
             covered = [(n, parts)]
-            chosen = sorted(max(parts, key=lambda p: (min(map(len, p)), -len(p))))
+            chosen = sorted(_best_part(parts))
         for lit in chosen:
             names = cover.setdefault(lit, [])
             names.extend(n for n, _ in covered if n not in names)
@@ -458,7 +461,7 @@ def literal_cover(sources: list[str]) -> dict[str, list[int]] | None:
 def literal_offsets(
     folded: str, literals: Iterable[str], start: int = 0, end: int | None = None
 ) -> Iterator[tuple[int, str]]:
-    """(offset, literal) wherever one of `literals` or an UNSURE begins in `folded[start:end]`
+    """(offset, literal) wherever one of `literals` or an UNSURE stands in `folded[start:end]`
     (an `ascii_folded` text), in order of offset, then of `literals`, found lazily: window by
     window, each twice as long as the one before, so that a caller that stops at an early find
     has read little of the text."""
@@ -469,7 +472,7 @@ def literal_offsets(
         hi = min(end, lo + size)
         hits: list[tuple[int, int]] = []
         for n, w in enumerate(needles):
-            stop = min(end, hi + len(w) - 1)  # a find that begins in the window
+            stop = min(end, hi + len(w) - 1)  # a find that begins in the window counts
             i = folded.find(w, lo, stop)
             while i >= 0:
                 hits.append((i, n))

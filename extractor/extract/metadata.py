@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -175,7 +175,7 @@ class _Rules:
     # two more words), tried first as most lines tried are prose: in a text without
     # FOLDS_TO_ASCII and with no white space but single spaces it matches wherever
     # `doc_type_of` finds a type (its "\b" is ASCII's, true wherever the regex module's is);
-    # None where `re` cannot read the rules
+    # anchored, like `type_start`; None where `re` cannot read the rules
     type_look: re.Pattern[str] | None
     type_words: list[str] | None
     # a publisher is named only where one of its words stands (`literal_cover`: word -> the
@@ -232,7 +232,7 @@ def rules() -> _Rules:
     type_cover = literal_cover(type_src)
     try:
         type_look: re.Pattern[str] | None = re.compile(
-            "(?:" + alternation(pub_src) + r"\s*)?" + alternation(type_src)
+            "^(?:" + alternation(pub_src) + r"\s*)?" + alternation(type_src)
             + r"\s*(?:\S+(?:\s+\S+)?)?\s*$", re.I | re.A)
     except re.error:
         type_look = None
@@ -433,10 +433,11 @@ def labelled(lines: list[Line], strict: bool = False) -> dict[str, tuple[int, in
     # per line, its labels (the lines without any share one empty list)
     hits: list[list[_Hit]] = [[]] * len(lines)
     for k, s in starts.items():
-        h = _hits_at(texts[k], s)
-        if strict and not (h and h[0].start == 0 and len(texts[k]) - h[0].end <= STRICT_VALUE):
+        got = _hits_at(texts[k], s)
+        if strict and not (got and got[0].start == 0
+                           and len(texts[k]) - got[0].end <= STRICT_VALUE):
             continue
-        hits[k] = h
+        hits[k] = got
     out: dict[str, tuple[int, int, str]] = {}
 
     def offer(field: str, rank: int, k: int, value: str | None) -> None:
