@@ -38,6 +38,7 @@ Heuristics, in the order the code applies them (rules in rules/definitions.toml)
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -48,7 +49,7 @@ from extractor.document import Line
 from extractor.models.contract import Definition
 from extractor.rules import load
 from extractor.segment.sections import SectionNode, lexicon
-from extractor.textutil import clean_space, fold, limit, required_literals
+from extractor.textutil import ascii_folded, clean_space, fold, limit, lines_with, required_literals
 
 INDENT = 4.0  # points right of the margin that make a line indented
 TEXT_COLUMN = 2.0  # stand-in points per leading space in text documents
@@ -76,6 +77,7 @@ _ASIDES = regex.compile(r"\([^)]*\)|\[[^\]]*\]")
 @dataclass(frozen=True, slots=True)
 class _Rules:
     heading: regex.Pattern[str]
+    heading_words: frozenset[str] | None  # one of them stands in a heading (textutil)
     next_heading: regex.Pattern[str]
     max_words: int
     max_chars: int
@@ -97,6 +99,7 @@ def rules() -> _Rules:
     verb = regex.compile(d["verb"]["pattern"], regex.V1)
     return _Rules(
         heading=regex.compile(d["heading"]["pattern"], regex.I | regex.V1),
+        heading_words=required_literals(d["heading"]["pattern"]),
         next_heading=regex.compile(d["heading"]["next_heading"], regex.V1),
         max_words=int(d["colon"]["max_words"]),
         max_chars=int(d["colon"]["max_chars"]),
@@ -135,19 +138,26 @@ def _blocks(ctx: Context) -> list[list[Line]]:
         _body(ctx, s) for s in ctx.sections
         if _defines(s) and (s.parent is None or not _defines(ctx.sections[s.parent]))
     ]
-    return [b for b in blocks if b] or _fallback_blocks(ctx.kept)
+    return [b for b in blocks if b] or _fallback_blocks(ctx.kept, ctx.raw.text)
 
 
-def _fallback_blocks(kept: list[Line]) -> list[list[Line]]:
+def _fallback_blocks(kept: list[Line], text: str | None = None) -> list[list[Line]]:
+    """`kept`: lines of the document `text`, in order (without the text, every line is looked
+    at as a heading; with it, only those that hold a word the heading needs)."""
     r = rules()
     is_heading = lexicon("guideline").is_heading
     out: list[list[Line]] = []
-    k = 0
-    while k < len(kept):
-        text = clean_space(kept[k].text)
-        first = _LETTER.search(text)
+    maybe: Iterable[int] = range(len(kept)) if r.heading_words is None or text is None else [
+        k for k, _ in lines_with(ascii_folded(text), r.heading_words, kept)]
+    resume = 0  # the lines before it are a block's
+    for k in maybe:
+        if k < resume:
+            continue
+        line_text = clean_space(kept[k].text)
+        first = _LETTER.search(line_text)
         # a heading is capitalised: a lower-case "definition" ends a wrapped sentence
-        if first and first.group(0).isupper() and r.heading.match(text, timeout=limit(text, 0.05)):
+        if first and first.group(0).isupper() \
+                and r.heading.match(line_text, timeout=limit(line_text, 0.05)):
             j = k + 1
             while j < len(kept):
                 t = clean_space(kept[j].text)
@@ -160,9 +170,7 @@ def _fallback_blocks(kept: list[Line]) -> list[list[Line]]:
             items = parse(body)
             if items and items[0].lines[0] in body[:3]:  # a definition right under it
                 out.append(body)
-            k = j
-        else:
-            k += 1
+            resume = j
     return out
 
 
