@@ -281,6 +281,32 @@ _FOLDED: list[str] = ["", ""]  # the last text folded, and its folded text
 
 
 _LITERAL_CHAR = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_CODE_POINT = re.compile(r"\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4}))")
+
+
+def _plain_class(body: str) -> str | None:
+    """The characters of a class of plain characters ("[\\u2013\\u2014-]"); None for any other
+    (negated, ranges, escapes that stand for sets)."""
+    if not body or body.startswith("^"):
+        return None
+    out, i = [], 0
+    while i < len(body):
+        if body[i] == "\\":
+            m = _CODE_POINT.match(body, i)
+            if m:
+                out.append(chr(int(m.group(1) or m.group(2), 16)))
+                i = m.end()
+                continue
+            if body[i + 1 : i + 2].isalnum() or not body[i + 1 : i + 2]:
+                return None  # "\\s", "\\d": sets
+            out.append(body[i + 1])
+            i += 2
+            continue
+        if body[i] == "-" and 0 < i < len(body) - 1:
+            return None  # a range
+        out.append(body[i])
+        i += 1
+    return "".join(out)
 _COUNT = re.compile(r"\{(\d*)(?:,(\d*))?\}")
 
 
@@ -318,9 +344,10 @@ def _closing(src: str, i: int) -> int:
     return -1
 
 
-def _sequence_literals(src: str) -> list[frozenset[str]] | None:
+def _sequence_literals(src: str, exact: bool = False) -> list[frozenset[str]] | None:
     """The literal sets of one alternative's required parts (each part needs one of its set);
-    None where the pattern is beyond this reading."""
+    None where the pattern is beyond this reading. `exact`: the pattern minds case, and any
+    literal character counts (a class of plain characters is a part of single characters)."""
     parts: list[frozenset[str]] = []
     run = ""
 
@@ -337,14 +364,22 @@ def _sequence_literals(src: str) -> list[frozenset[str]] | None:
         body: str | None = None  # a group's content, required as a whole
         if ch == "\\":
             nxt = src[i + 1 : i + 2]
-            if not nxt or nxt in "LgNpPxuUQ":  # named lists, calls, code points: not read
+            if not nxt or nxt in "LgNpPQ":  # named lists, calls, properties: not read
                 return None
-            j = i + 2
-            literal = None if nxt.isalnum() else nxt  # \s, \d, \b, \1 are no literal
+            if m := _CODE_POINT.match(src, i):  # "\u2013"
+                j, literal = m.end(), chr(int(m.group(1) or m.group(2), 16))
+            elif nxt in "xuU":
+                return None
+            else:
+                j = i + 2
+                literal = None if nxt.isalnum() else nxt  # \s, \d, \b, \1 are no literal
         elif ch == "[":
             j = _closing(src, i)
             if j < 0:
                 return None
+            chars = _plain_class(src[i + 1 : j - 1]) if exact else None
+            if chars:
+                body = "|".join(re.escape(c) for c in chars)  # one of these characters
         elif ch == "(":
             j = _closing(src, i)
             if j < 0:
@@ -358,6 +393,8 @@ def _sequence_literals(src: str) -> list[frozenset[str]] | None:
                 body = inner[inner.index(">") + 1:]
             elif re.match(r"\?[a-z-]*x", inner):
                 return None  # verbose mode: spaces and "#" comments are no literals
+            elif exact and re.match(r"\?[a-z]*i", inner):
+                return None  # case turned off
             elif m := re.match(r"\?-?[a-z]+(?:-[a-z]+)?:", inner):
                 body = inner[m.end():]  # scoped flags: still required (a superset when -i)
             # lookarounds, conditionals, bare flags: nothing required here
@@ -382,14 +419,14 @@ def _sequence_literals(src: str) -> list[frozenset[str]] | None:
             q = ""
         if q and src[j : j + 1] in ("?", "+"):
             j += 1  # lazy or possessive
-        if literal is not None and literal.lower() in _LITERAL_CHAR and least >= 1:
-            run += literal.lower()
+        if literal is not None and least >= 1 and (exact or literal.lower() in _LITERAL_CHAR):
+            run += literal if exact else literal.lower()
             if q:
                 flush()  # "ab+c" requires "ab", not "abc"
         else:
             flush()
             if body is not None and least >= 1:
-                inner_set = required_literals(body)
+                inner_set = required_literals(body, exact)
                 if inner_set:
                     parts.append(inner_set)
         i = j
@@ -402,14 +439,16 @@ def _best_part(parts: list[frozenset[str]]) -> frozenset[str]:
     return max(parts, key=lambda part: (min(len(lit) for lit in part), -len(part)))
 
 
-def required_literals(src: str) -> frozenset[str] | None:
+def required_literals(src: str, exact: bool = False) -> frozenset[str] | None:
     """Literals (lower-case ASCII letters and digits) one of which every match of the pattern
     `src` holds, read case-insensitively: per top-level alternative, its longest required run of
     literal characters (a required group counts with its own alternatives). None where some
-    alternative shows no such run, or the pattern is beyond this reading (then gate nothing)."""
+    alternative shows no such run, or the pattern is beyond this reading (then gate nothing).
+    `exact`, for a pattern that minds case: literals of any characters, as they stand in the
+    text (not folded)."""
     out: set[str] = set()
     for alt in split_alternatives(src):
-        parts = _sequence_literals(alt)
+        parts = _sequence_literals(alt, exact)
         if not parts:
             return None
         out |= _best_part(parts)

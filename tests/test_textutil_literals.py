@@ -73,6 +73,31 @@ def test_textutil_required_literals(pattern: str, literals: set[str] | None) -> 
     assert (None if got is None else set(got)) == literals
 
 
+@pytest.mark.parametrize(
+    ("pattern", "literals"),
+    [
+        (r"^(?P<t>[^\u2013:]{2,70}?)(?:\s+[\u2013\u2014-]|(?<=[a-z)])[\u2013-])\s+",
+         {"\u2013", "\u2014", "-"}),
+        (r"(?:means|refers\s+to)\b", {"means", "refers"}),
+        (r"Term: x", {"Term: x"}),
+        (r"a[b-d]", {"a"}),  # a range is no plain class
+        (r"(?i)abc", None),  # case turned off
+    ],
+)
+def test_textutil_required_literals_minding_case(pattern: str, literals: set[str] | None) -> None:
+    got = required_literals(pattern, exact=True)
+    assert (None if got is None else set(got)) == literals
+    if got is not None:  # they stand wherever the pattern matches
+        rnd = random.Random(0)
+        alphabet = ["a", "b", "c", "Term", ":", " x", "-", "\u2013", "\u2014", "means", "refers",
+                    " ", "to", "Q", ")", "z"]
+        pat = regex.compile(pattern, regex.V1)
+        for _ in range(3000):
+            text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 9)))
+            if pat.search(text):
+                assert any(lit in text for lit in got), text
+
+
 def test_textutil_literal_parts_and_cover() -> None:
     assert literal_parts(r"You\s+are\s+here") == [
         frozenset({"you"}), frozenset({"are"}), frozenset({"here"})]

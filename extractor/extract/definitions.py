@@ -88,15 +88,19 @@ class _Rules:
     strong: regex.Pattern[str]
     dash: regex.Pattern[str]
     numbered: regex.Pattern[str]
-    # words one of which `verb` needs (None: no test); `verb` minds case, so they stand in
-    # the lower-cased text wherever it matches
-    verb_words: frozenset[str] | None
+    # literals one of which each pattern needs, as they stand in the text (textutil; None: no
+    # test): a line without one is not tried
+    verb_needs: frozenset[str] | None
+    dash_needs: frozenset[str] | None
+    numbered_needs: frozenset[str] | None
 
 
 @cache
 def rules() -> _Rules:
     d = load("definitions")
     verb = regex.compile(d["verb"]["pattern"], regex.V1)
+    dash = regex.compile(d["dash"]["pattern"], regex.V1)
+    numbered = regex.compile(d["verb"]["numbered_pattern"], regex.V1)
     return _Rules(
         heading=regex.compile(d["heading"]["pattern"], regex.I | regex.V1),
         heading_words=required_literals(d["heading"]["pattern"]),
@@ -108,10 +112,22 @@ def rules() -> _Rules:
         clause_words=frozenset(d["colon"]["clause_words"]),
         verb=verb,
         strong=regex.compile(d["verb"]["strong_pattern"], regex.V1),
-        dash=regex.compile(d["dash"]["pattern"], regex.V1),
-        numbered=regex.compile(d["verb"]["numbered_pattern"], regex.V1),
-        verb_words=None if verb.flags & regex.I else required_literals(d["verb"]["pattern"]),
+        dash=dash,
+        numbered=numbered,
+        verb_needs=_needs(verb),
+        dash_needs=_needs(dash),
+        numbered_needs=_needs(numbered),
     )
+
+
+def _needs(pattern: regex.Pattern[str]) -> frozenset[str] | None:
+    """Literals one of which every match of a pattern that minds case holds."""
+    return None if pattern.flags & regex.I else required_literals(pattern.pattern, exact=True)
+
+
+def _may(needs: frozenset[str] | None, text: str) -> bool:
+    """Does the text hold one of the literals a pattern needs (or are there none to test)?"""
+    return needs is None or any(lit in text for lit in needs)
 
 
 # --- finding the text ---------------------------------------------------------------------
@@ -206,11 +222,7 @@ def _colon_term(text: str) -> tuple[str, int] | None:
 
 def _verb_term(text: str) -> tuple[str, int] | None:
     r = rules()
-    lower = text.lower() if r.verb_words else ""
-    if r.verb_words and not any(w in lower for w in r.verb_words):
-        m = None  # no verb word, no verb form
-    else:
-        m = r.verb.match(text, timeout=limit(text, 0.05))
+    m = r.verb.match(text, timeout=limit(text, 0.05)) if _may(r.verb_needs, text) else None
     if m:
         term = clean_space(m.group("term"))
         if len(term.split()) <= 8 and term[:1].isupper():
@@ -227,7 +239,7 @@ def _verb_term(text: str) -> tuple[str, int] | None:
 def _dash_term(text: str) -> tuple[str, int] | None:
     """(term, definition offset) for "Term – Definition" / "Term- Definition"."""
     r = rules()
-    m = r.dash.match(text, timeout=limit(text, 0.05))
+    m = r.dash.match(text, timeout=limit(text, 0.05)) if _may(r.dash_needs, text) else None
     if not m:
         return None
     term = clean_space(m.group("term"))
@@ -239,11 +251,13 @@ def _dash_term(text: str) -> tuple[str, int] | None:
 
 def _numbered_term(text: str) -> tuple[str, int, bool] | None:
     """"Childhood is the period ..." as a numbered item of a definitions list."""
-    m = rules().numbered.match(text, timeout=limit(text, 0.05))
+    r = rules()
+    m = r.numbered.match(text, timeout=limit(text, 0.05)) if _may(r.numbered_needs, text) \
+        else None
     if not m:
         return None
     term = clean_space(m.group("term"))
-    if not term[:1].isalpha() or len(term.split()) > 6 or fold(term) in rules().not_terms:
+    if not term[:1].isalpha() or len(term.split()) > 6 or fold(term) in r.not_terms:
         return None
     return term, 0, True
 
@@ -466,7 +480,10 @@ def _with_text_indent(lines: list[Line], text: str) -> list[Line]:
         if ln.x0 is not None:
             out.append(ln)
             continue
-        begin = max(text.rfind("\n", 0, ln.start), text.rfind("\f", 0, ln.start)) + 1
+        newline = text.rfind("\n", 0, ln.start)
+        # a form feed counts after the last newline only (looked for there: a search back to
+        # the text's start for each line reads the text once per line)
+        begin = max(newline, text.rfind("\f", newline + 1, ln.start)) + 1
         columns = len(text[begin:ln.start].expandtabs(4))
         out.append(replace(ln, x0=TEXT_COLUMN * columns))
     return out
