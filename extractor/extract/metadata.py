@@ -509,11 +509,13 @@ def header_lines(ctx: Context) -> tuple[list[Line], list[Line]]:
     return list(lines[:n]), more
 
 
-def doc_type_of(text: str) -> tuple[str, str] | None:
-    """(type, rest) when a line is a document type, alone or followed by an id."""
+def doc_type_of(text: str, unsure: bool = True) -> tuple[str, str] | None:
+    """(type, rest) when a line is a document type, alone or followed by an id. `unsure`:
+    may the text hold a character of FOLDS_TO_ASCII? (False where the caller knows it does
+    not.)"""
     t = clean_space(text)
     r = rules()
-    if r.type_look is not None and not r.type_look.match(t) and not _unsure(t):
+    if r.type_look is not None and not r.type_look.match(t) and not (unsure and _unsure(t)):
         return None
     # "Blue Cross Blue Shield of Somewhere Medical Policy" (publishers tried only where one
     # opens the line, types only where one opens what is left)
@@ -651,9 +653,9 @@ def _types_and_running_headers(
     the lines serves both, as the running header is a type line itself."""
     found = _Found()
     # a type line holds a type word (`doc_type_of` needs a type's match)
-    for k, _ in lines_with(folded, rules().type_words, all_lines, starts):
+    for k, words in lines_with(folded, rules().type_words, all_lines, starts):
         line = all_lines[k]
-        dt = doc_type_of(line.text)
+        dt = doc_type_of(line.text, unsure=not words or UNSURE in words)
         if dt and k < len(lines) and found.doc_type is None:
             found.doc_type = dt[0]
         if dt and dt[1]:
