@@ -156,19 +156,20 @@ class _Label:
 class _Rules:
     labels: list[_Label]
     # Gates (speed only, never a result). Every label starts with a capitalised word of its
-    # own (checked at load): one scan for those words (`re`, case-sensitive first letter: a
-    # fraction of a regex module scan) gives the places where each label may start, so each
-    # label's pattern runs only there; lines holding a character that folds to ASCII letters
-    # ("ß", "ﬁ") are read by the labels' alternation instead (`any_label`).
+    # own (checked at load): one scan for those words followed by the rest of a label's
+    # leading literals (`re`, case-sensitive first letter: a fraction of a regex module scan;
+    # `line_gate`: the same at line starts) gives the places where each label may start, so
+    # each label's pattern runs only there; lines holding a character that folds to ASCII
+    # letters ("ß", "ﬁ") are read by the labels' alternation instead (`any_label`).
     any_label: regex.Pattern[str]
     label_gate: re.Pattern[str]
     line_gate: re.Pattern[str]
     # first letter -> (word, labels, a look at their leading literals: where it fails, none
     # of them matches; a "Medical Policy:" label needs no look at "Medically")
     label_words: dict[str, list[tuple[str, list[int], re.Pattern[str]]]]
-    # a line that opens with neither a publisher nor a type is no type line (the type gate's
-    # two halves, tried in turn); a type line holds one of `type_words` (textutil's literal
-    # gates: words that every type pattern requires one of); None: every line may be one
+    # a line that opens with neither a publisher nor a type is no type line (tried in turn); a
+    # type line holds one of `type_words` (textutil's literal gates: words that every type
+    # pattern requires one of; None: every line may be one)
     publisher_start: regex.Pattern[str]
     type_start: regex.Pattern[str]
     # a whole type line as one look with `re` (ASCII, any case: a publisher, a type, at most
