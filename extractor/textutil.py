@@ -261,8 +261,9 @@ def ascii_folded(text: str) -> str:
     not ASCII as "?" and those of FOLDS_TO_ASCII as UNSURE: where a case-insensitive pattern
     matches `text`, each ASCII literal it requires stands at the same place in the folded text,
     or the match holds an UNSURE."""
-    if _FOLDED[0] is text:  # the stages of one document fold its text once
-        return _FOLDED[1]
+    last_text, last_folded = _FOLDED[0]
+    if last_text is text:  # the stages of one document fold its text once
+        return last_folded
     long = len(text) >= SHORT  # (a short text is folded afresh: it would evict a document)
     # "replace" writes one "?" per character: offsets are kept, and an ASCII string lower-cases
     # much faster than one that is not
@@ -273,11 +274,11 @@ def ascii_folded(text: str) -> str:
             chars[m.start()] = UNSURE
         folded = "".join(chars)
     if long:
-        _FOLDED[:] = text, folded
+        _FOLDED[0] = (text, folded)  # one swap: a thread reads a text and its fold together
     return folded
 
 
-_FOLDED: list[str] = ["", ""]  # the last text folded, and its folded text
+_FOLDED: list[tuple[str, str]] = [("", "")]  # the last long text folded, and its fold
 
 
 _LITERAL_CHAR = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
