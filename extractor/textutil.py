@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Protocol
 
 import regex
 
@@ -281,3 +283,334 @@ def start_gate(pattern: regex.Pattern[str], width: int = 4) -> Callable[[str], b
         return hit
 
     return may_match
+
+
+# --- literal gates ----------------------------------------------------------------------------
+
+# A literal scan (`str.find`) reads a text about ten times faster than the fastest regular
+# expression scan: a pattern that cannot match without one of a few words is searched only
+# where such a word stands. The words are read from the pattern itself (`required_literals`)
+# and searched in a folded copy of the text (`ascii_folded`), so that no rule file repeats them.
+
+# Characters that a case-insensitive pattern of the regex module (full case folding) may read as
+# ASCII letters: "ß" as "ss", "ﬁ" as "fi", the long s as "s", the Kelvin sign as "k", ...
+# (tests/test_textutil_literals.py checks the list against all of Unicode)
+FOLDS_TO_ASCII = (
+    "\u00df\u0130\u0149\u017f\u01f0\u1e96\u1e97\u1e98\u1e99\u1e9a\u1e9e\u212a"
+    "\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06"
+)
+_FOLDS_TO_ASCII = re.compile(f"[{FOLDS_TO_ASCII}]")
+UNSURE = "\x00"  # stands for those characters in a folded text: a literal may hide there
+
+
+def ascii_folded(text: str) -> str:
+    """`text`, offset for offset, with ASCII letters in lower case, other characters that are
+    not ASCII as "?" and those of FOLDS_TO_ASCII as UNSURE: where a case-insensitive pattern
+    matches `text`, each ASCII literal it requires stands at the same place in the folded text,
+    or the match holds an UNSURE."""
+    last_text, last_folded = _FOLDED[0]
+    if last_text is text:  # the stages of one document fold its text once
+        return last_folded
+    long = len(text) >= SHORT  # (a short text is folded afresh: it would evict a document)
+    # "replace" writes one "?" per character: offsets are kept, and an ASCII string lower-cases
+    # much faster than one that is not
+    folded = text.encode("ascii", "replace").decode("ascii").lower()
+    if not text.isascii() and any(c in text for c in FOLDS_TO_ASCII):
+        chars = list(folded)
+        for m in _FOLDS_TO_ASCII.finditer(text):
+            chars[m.start()] = UNSURE
+        folded = "".join(chars)
+    if long:
+        _FOLDED[0] = (text, folded)  # one swap: a thread reads a text and its fold together
+    return folded
+
+
+_FOLDED: list[tuple[str, str]] = [("", "")]  # the last long text folded, and its fold
+
+
+_LITERAL_CHAR = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_CODE_POINT = re.compile(r"\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4}))")
+
+
+def _plain_class(body: str) -> str | None:
+    """The characters of a class of plain characters ("[\\u2013\\u2014-]"); None for any other
+    (negated, ranges, escapes that stand for sets)."""
+    if not body or body.startswith("^"):
+        return None
+    out, i = [], 0
+    while i < len(body):
+        if body[i] == "\\":
+            m = _CODE_POINT.match(body, i)
+            if m:
+                out.append(chr(int(m.group(1) or m.group(2), 16)))
+                i = m.end()
+                continue
+            if body[i + 1 : i + 2].isalnum() or not body[i + 1 : i + 2]:
+                return None  # "\\s", "\\d": sets
+            out.append(body[i + 1])
+            i += 2
+            continue
+        if body[i] == "-" and 0 < i < len(body) - 1:
+            return None  # a range
+        out.append(body[i])
+        i += 1
+    return "".join(out)
+_COUNT = re.compile(r"\{(\d*)(?:,(\d*))?\}")
+
+
+def _closing(src: str, i: int) -> int:
+    """Offset after the group or class opening at `i`; -1 where the pattern is beyond this
+    reading (a set inside a set, an unbalanced group)."""
+    depth, in_class = 0, False
+    while i < len(src):
+        ch = src[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            if ch == "[":
+                return -1  # a set inside a set (V1) or a POSIX class: not read here
+            if ch == "]":
+                in_class = False
+                if depth == 0:
+                    return i + 1
+        elif ch == "[":
+            in_class = True
+            if src[i + 1 : i + 2] == "^":
+                i += 1
+            if src[i + 1 : i + 2] == "]":  # a "]" first in a class is a character
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+            if depth < 0:
+                return -1
+        i += 1
+    return -1
+
+
+def _sequence_literals(src: str, exact: bool = False) -> list[frozenset[str]] | None:
+    """The literal sets of one alternative's required parts (each part needs one of its set);
+    None where the pattern is beyond this reading. `exact`: the pattern minds case, and any
+    literal character counts (a class of plain characters is a part of single characters)."""
+    parts: list[frozenset[str]] = []
+    run = ""
+
+    def flush() -> None:
+        nonlocal run
+        if run:
+            parts.append(frozenset([run]))
+        run = ""
+
+    i = 0
+    while i < len(src):
+        ch = src[i]
+        literal: str | None = None
+        body: str | None = None  # a group's content, required as a whole
+        if ch == "\\":
+            nxt = src[i + 1 : i + 2]
+            if not nxt or nxt in "LgNpPQ":  # named lists, calls, properties: not read
+                return None
+            if m := _CODE_POINT.match(src, i):  # "\u2013"
+                j, literal = m.end(), chr(int(m.group(1) or m.group(2), 16))
+            elif nxt in "xuU":
+                return None
+            else:
+                j = i + 2
+                literal = None if nxt.isalnum() else nxt  # \s, \d, \b, \1 are no literal
+        elif ch == "[":
+            j = _closing(src, i)
+            if j < 0:
+                return None
+            chars = _plain_class(src[i + 1 : j - 1]) if exact else None
+            if chars:
+                body = "|".join(re.escape(c) for c in chars)  # one of these characters
+        elif ch == "(":
+            j = _closing(src, i)
+            if j < 0:
+                return None
+            inner = src[i + 1 : j - 1]
+            if not inner.startswith("?"):
+                body = inner
+            elif inner.startswith(("?:", "?>")):
+                body = inner[2:]
+            elif inner.startswith("?P<") and ">" in inner:
+                body = inner[inner.index(">") + 1:]
+            elif re.match(r"\?[a-z-]*x", inner):
+                return None  # verbose mode: spaces and "#" comments are no literals
+            elif exact and re.match(r"\?[a-z]*i", inner):
+                return None  # case turned off
+            elif m := re.match(r"\?-?[a-z]+(?:-[a-z]+)?:", inner):
+                body = inner[m.end():]  # scoped flags: still required (a superset when -i)
+            # lookarounds, conditionals, bare flags: nothing required here
+        elif ch in "|)":
+            return None  # top-level alternatives are split by the caller
+        else:
+            j = i + 1
+            literal = None if ch in ".^$" else ch
+        # the quantifier of the part
+        least = 1
+        q = src[j : j + 1]
+        if q in ("?", "*"):
+            least, j = 0, j + 1
+        elif q == "+":
+            j += 1
+        elif q == "{":
+            m = _COUNT.match(src, j)
+            if not m:
+                return None  # fuzzy matching ("{e<=1}") or a brace this reading does not know
+            least, j = int(m.group(1) or 0), m.end()
+        else:
+            q = ""
+        if q and src[j : j + 1] in ("?", "+"):
+            j += 1  # lazy or possessive
+        if literal is not None and least >= 1 and (exact or literal.lower() in _LITERAL_CHAR):
+            run += literal if exact else literal.lower()
+            if q:
+                flush()  # "ab+c" requires "ab", not "abc"
+        else:
+            flush()
+            if body is not None and least >= 1:
+                inner_set = required_literals(body, exact)
+                if inner_set:
+                    parts.append(inner_set)
+        i = j
+    flush()
+    return parts
+
+
+def _best_part(parts: list[frozenset[str]]) -> frozenset[str]:
+    """The part whose shortest literal is longest (fewer chance finds), then the smallest."""
+    return max(parts, key=lambda part: (min(len(lit) for lit in part), -len(part)))
+
+
+def required_literals(src: str, exact: bool = False) -> frozenset[str] | None:
+    """Literals (lower-case ASCII letters and digits) one of which every match of the pattern
+    `src` holds, read case-insensitively: per top-level alternative, its longest required run of
+    literal characters (a required group counts with its own alternatives). None where some
+    alternative shows no such run, or the pattern is beyond this reading (then gate nothing).
+    `exact`, for a pattern that minds case: literals of any characters, as they stand in the
+    text (not folded)."""
+    out: set[str] = set()
+    for alt in split_alternatives(src):
+        parts = _sequence_literals(alt, exact)
+        if not parts:
+            return None
+        out |= _best_part(parts)
+    return frozenset(out)
+
+
+def literal_parts(src: str) -> list[frozenset[str]] | None:
+    """For a pattern without top-level alternatives: per required part, literals one of which
+    every match holds there (all parts are required: "You\\s+are\\s+here" needs "you", "are"
+    and "here"); None where it has alternatives or shows no literal."""
+    alts = split_alternatives(src)
+    return _sequence_literals(alts[0]) or None if len(alts) == 1 else None
+
+
+def literal_cover(sources: list[str]) -> dict[str, list[int]] | None:
+    """Few literals one of which every match of any of `sources` holds, each with the sources
+    (indices) that may match where it stands: a source matches only where a literal that names
+    it stands. Each source's alternatives are read as by `required_literals`; the literals are
+    chosen greedily (the one that most alternatives require first, then the longest). None
+    when an alternative shows none."""
+    needs: list[tuple[int, list[frozenset[str]]]] = []  # per alternative: source, parts
+    for n, src in enumerate(sources):
+        for alt in split_alternatives(src):
+            parts = _sequence_literals(alt)
+            if not parts:
+                return None
+            needs.append((n, parts))
+    cover: dict[str, list[int]] = {}
+    while needs:
+        # every literal of a one-literal part may be chosen; a part of several is taken whole
+        score: Counter[str] = Counter()  # in the order first seen: ties go the same way
+        for _, parts in needs:
+            score.update(dict.fromkeys((lit for p in parts if len(p) == 1 for lit in p), 1))
+        if score:
+            best = max(score, key=lambda lit: (score[lit], len(lit)))
+            covered = [(n, parts) for n, parts in needs if frozenset([best]) in parts]
+            needs = [(n, parts) for n, parts in needs if frozenset([best]) not in parts]
+            chosen = [best]
+        else:
+            n, parts = needs.pop(0)
+            covered = [(n, parts)]
+            chosen = sorted(_best_part(parts))
+        for lit in chosen:
+            names = cover.setdefault(lit, [])
+            names.extend(n for n, _ in covered if n not in names)
+    return {lit: sorted(names) for lit, names in cover.items()}
+
+
+def literal_offsets(
+    folded: str, literals: Iterable[str], start: int = 0, end: int | None = None
+) -> Iterator[tuple[int, str]]:
+    """(offset, literal) wherever one of `literals` or an UNSURE stands in `folded[start:end]`
+    (an `ascii_folded` text), in order of offset, then of `literals`, found lazily: window by
+    window, each twice as long as the one before, so that a caller that stops at an early find
+    has read little of the text."""
+    end = len(folded) if end is None else end
+    needles = (*literals, UNSURE)
+    lo, size = start, 4096
+    while lo < end:
+        hi = min(end, lo + size)
+        hits: list[tuple[int, int]] = []
+        for n, w in enumerate(needles):
+            stop = min(end, hi + len(w) - 1)  # a find that begins in the window counts
+            i = folded.find(w, lo, stop)
+            while i >= 0:
+                hits.append((i, n))
+                i = folded.find(w, i + 1, stop)
+        hits.sort()
+        for i, n in hits:
+            yield i, needles[n]
+        lo, size = hi, size * 2
+
+
+
+class Spanned(Protocol):
+    """A line of a document: where it starts and ends in the document's text."""
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+
+def _start(line: Spanned) -> int:
+    return line.start
+
+
+def lines_with(
+    folded: str,
+    literals: Iterable[str] | None,
+    lines: Sequence[Spanned],
+    starts: Sequence[int] | None = None,
+) -> Iterator[tuple[int, set[str]]]:
+    """(index, literals found) of the lines where one of `literals` or an UNSURE stands in
+    `folded` (the `ascii_folded` text of the document the lines, in order, are spans of), in
+    order and found lazily; every line, with none found, when `literals` is None (no gate).
+    `starts`: the lines' starts, if at hand (it may run on past the lines)."""
+    if literals is None:
+        for k in range(len(lines)):
+            yield k, set()
+        return
+    if not lines:
+        return
+    n = len(lines)
+    last, found = -1, set[str]()
+    for at, word in literal_offsets(folded, literals, lines[0].start, lines[-1].end):
+        k = (bisect_right(lines, at, key=_start) if starts is None
+             else bisect_right(starts, at, 0, n)) - 1
+        if k != last and found:
+            yield last, found
+            found = set()
+        if at < lines[k].end:
+            last = k
+            found.add(word)
+    if found:
+        yield last, found

@@ -38,6 +38,7 @@ Heuristics, in the order the code applies them (rules in rules/definitions.toml)
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -48,7 +49,7 @@ from extractor.document import Line
 from extractor.models.contract import Definition
 from extractor.rules import load
 from extractor.segment.sections import SectionNode, lexicon
-from extractor.textutil import clean_space, fold, limit
+from extractor.textutil import ascii_folded, clean_space, fold, limit, lines_with, required_literals
 
 INDENT = 4.0  # points right of the margin that make a line indented
 TEXT_COLUMN = 2.0  # stand-in points per leading space in text documents
@@ -56,19 +57,27 @@ SHORT = 0.7  # a line shorter than this share of the block's longest line ends i
 COLUMN_GAP = 60.0  # points right of the margin where a definition column may start
 ROW_SLACK = 6.0  # points: parts of one table row set at slightly different heights
 MAX_TERM_WORDS = 10
-_DASH_ONLY = regex.compile(r"^[\u2013\u2014-]$")
+_DASH_ONLY = regex.compile(r"^[\u2013\u2014-]$")  # one character
 _CAP_BOUNDARY = regex.compile(r" (?=[A-Z(\[])")
 _NAMES_DEFINITIONS = regex.compile(r"\bdefinitions\b", regex.I)
-_NUMBER = regex.compile(r"^(?:\d{1,2}|[a-z])[.)]\s+")
-_BULLET = regex.compile(r"^[\u2022\u25cf\u25aa\u25e6\u2023\u2043\uf0b7\uf0a7*]\s*")
-_SUBSCRIPT = regex.compile(r"^\d(?:\s+\d){0,8}$")
+# Cheap tests in front of the small patterns below (speed only: each says no only where the
+# pattern cannot match), as most lines are none of these.
+_NUMBER = regex.compile(r"^(?:\d{1,2}|[a-z])[.)]\s+")  # "." or ")" second or third
+_BULLETS = "\u2022\u25cf\u25aa\u25e6\u2023\u2043\uf0b7\uf0a7*"
+_BULLET = regex.compile(f"^[{_BULLETS}]\\s*")  # a bullet first
+_SUBSCRIPT = regex.compile(r"^\d(?:\s+\d){0,8}$")  # a digit (ASCII or not) first
+# searched from the last character that is not white space (`str.rstrip` strips more than
+# "\s" matches: no match starts earlier)
 _CLOSES = regex.compile(r"[.)\]\u201d\"!?;]\s*$|:\s*$")
 _LETTER = regex.compile(r"[^\W\d_]")
+_COLON = regex.compile(r":(?:\s|$)")  # a colon in the text
+_ASIDES = regex.compile(r"\([^)]*\)|\[[^\]]*\]")
 
 
 @dataclass(frozen=True, slots=True)
 class _Rules:
     heading: regex.Pattern[str]
+    heading_words: frozenset[str] | None  # one of them stands in a heading (textutil)
     next_heading: regex.Pattern[str]
     max_words: int
     max_chars: int
@@ -79,24 +88,46 @@ class _Rules:
     strong: regex.Pattern[str]
     dash: regex.Pattern[str]
     numbered: regex.Pattern[str]
+    # literals one of which each pattern needs, as they stand in the text (textutil; None: no
+    # test): a line without one is not tried
+    verb_needs: frozenset[str] | None
+    dash_needs: frozenset[str] | None
+    numbered_needs: frozenset[str] | None
 
 
 @cache
 def rules() -> _Rules:
     d = load("definitions")
+    verb = regex.compile(d["verb"]["pattern"], regex.V1)
+    dash = regex.compile(d["dash"]["pattern"], regex.V1)
+    numbered = regex.compile(d["verb"]["numbered_pattern"], regex.V1)
     return _Rules(
         heading=regex.compile(d["heading"]["pattern"], regex.I | regex.V1),
+        heading_words=required_literals(d["heading"]["pattern"]),
         next_heading=regex.compile(d["heading"]["next_heading"], regex.V1),
         max_words=int(d["colon"]["max_words"]),
         max_chars=int(d["colon"]["max_chars"]),
         bad_last=frozenset(d["colon"]["bad_last_words"]),
         not_terms=frozenset(d["colon"]["not_terms"]),
         clause_words=frozenset(d["colon"]["clause_words"]),
-        verb=regex.compile(d["verb"]["pattern"], regex.V1),
+        verb=verb,
         strong=regex.compile(d["verb"]["strong_pattern"], regex.V1),
-        dash=regex.compile(d["dash"]["pattern"], regex.V1),
-        numbered=regex.compile(d["verb"]["numbered_pattern"], regex.V1),
+        dash=dash,
+        numbered=numbered,
+        verb_needs=_needs(verb),
+        dash_needs=_needs(dash),
+        numbered_needs=_needs(numbered),
     )
+
+
+def _needs(pattern: regex.Pattern[str]) -> frozenset[str] | None:
+    """Literals one of which every match of a pattern that minds case holds."""
+    return None if pattern.flags & regex.I else required_literals(pattern.pattern, exact=True)
+
+
+def _may(needs: frozenset[str] | None, text: str) -> bool:
+    """Does the text hold one of the literals a pattern needs (or are there none to test)?"""
+    return needs is None or any(lit in text for lit in needs)
 
 
 # --- finding the text ---------------------------------------------------------------------
@@ -123,19 +154,26 @@ def _blocks(ctx: Context) -> list[list[Line]]:
         _body(ctx, s) for s in ctx.sections
         if _defines(s) and (s.parent is None or not _defines(ctx.sections[s.parent]))
     ]
-    return [b for b in blocks if b] or _fallback_blocks(ctx.kept)
+    return [b for b in blocks if b] or _fallback_blocks(ctx.kept, ctx.raw.text)
 
 
-def _fallback_blocks(kept: list[Line]) -> list[list[Line]]:
+def _fallback_blocks(kept: list[Line], text: str | None = None) -> list[list[Line]]:
+    """`kept`: lines of the document `text`, in order (without the text, every line is looked
+    at as a heading; with it, only those that hold a word the heading needs)."""
     r = rules()
     is_heading = lexicon("guideline").is_heading
     out: list[list[Line]] = []
-    k = 0
-    while k < len(kept):
-        text = clean_space(kept[k].text)
-        first = _LETTER.search(text)
+    maybe: Iterable[int] = range(len(kept)) if r.heading_words is None or text is None else [
+        k for k, _ in lines_with(ascii_folded(text), r.heading_words, kept)]
+    resume = 0  # the lines before it are a block's
+    for k in maybe:
+        if k < resume:
+            continue
+        line_text = clean_space(kept[k].text)
+        first = _LETTER.search(line_text)
         # a heading is capitalised: a lower-case "definition" ends a wrapped sentence
-        if first and first.group(0).isupper() and r.heading.match(text, timeout=limit(text, 0.05)):
+        if first and first.group(0).isupper() \
+                and r.heading.match(line_text, timeout=limit(line_text, 0.05)):
             j = k + 1
             while j < len(kept):
                 t = clean_space(kept[j].text)
@@ -148,9 +186,7 @@ def _fallback_blocks(kept: list[Line]) -> list[list[Line]]:
             items = parse(body)
             if items and items[0].lines[0] in body[:3]:  # a definition right under it
                 out.append(body)
-            k = j
-        else:
-            k += 1
+            resume = j
     return out
 
 
@@ -160,7 +196,7 @@ def _fallback_blocks(kept: list[Line]) -> list[list[Line]]:
 def _colon_term(text: str) -> tuple[str, int] | None:
     """(term, offset where the definition starts) for "Term: definition"."""
     r = rules()
-    m = regex.search(r":(?:\s|$)", text)
+    m = _COLON.search(text) if ":" in text else None
     if not m:
         return None
     raw = text[: m.start()]
@@ -171,10 +207,12 @@ def _colon_term(text: str) -> tuple[str, int] | None:
         return None
     if ". " in term or term.count("(") != term.count(")") or not _LETTER.search(term):
         return None
-    last = fold(term).split()[-1].strip(".,")
-    if last in r.bad_last or fold(term).strip(".") in r.not_terms:
+    folded = fold(term)
+    last = folded.split()[-1].strip(".,")
+    if last in r.bad_last or folded.strip(".") in r.not_terms:
         return None
-    outside = regex.sub(r"\([^)]*\)|\[[^\]]*\]", " ", fold(term))  # asides may hold verbs
+    # asides may hold verbs
+    outside = _ASIDES.sub(" ", folded) if "(" in folded or "[" in folded else folded
     if any(w.strip(".,") in r.clause_words for w in outside.split()):
         return None
     if raw.endswith(" "):
@@ -184,7 +222,7 @@ def _colon_term(text: str) -> tuple[str, int] | None:
 
 def _verb_term(text: str) -> tuple[str, int] | None:
     r = rules()
-    m = r.verb.match(text, timeout=limit(text, 0.05))
+    m = r.verb.match(text, timeout=limit(text, 0.05)) if _may(r.verb_needs, text) else None
     if m:
         term = clean_space(m.group("term"))
         if len(term.split()) <= 8 and term[:1].isupper():
@@ -201,7 +239,7 @@ def _verb_term(text: str) -> tuple[str, int] | None:
 def _dash_term(text: str) -> tuple[str, int] | None:
     """(term, definition offset) for "Term – Definition" / "Term- Definition"."""
     r = rules()
-    m = r.dash.match(text, timeout=limit(text, 0.05))
+    m = r.dash.match(text, timeout=limit(text, 0.05)) if _may(r.dash_needs, text) else None
     if not m:
         return None
     term = clean_space(m.group("term"))
@@ -213,11 +251,13 @@ def _dash_term(text: str) -> tuple[str, int] | None:
 
 def _numbered_term(text: str) -> tuple[str, int, bool] | None:
     """"Childhood is the period ..." as a numbered item of a definitions list."""
-    m = rules().numbered.match(text, timeout=limit(text, 0.05))
+    r = rules()
+    m = r.numbered.match(text, timeout=limit(text, 0.05)) if _may(r.numbered_needs, text) \
+        else None
     if not m:
         return None
     term = clean_space(m.group("term"))
-    if not term[:1].isalpha() or len(term.split()) > 6 or fold(term) in rules().not_terms:
+    if not term[:1].isalpha() or len(term.split()) > 6 or fold(term) in r.not_terms:
         return None
     return term, 0, True
 
@@ -252,9 +292,20 @@ def _closed(prev: Line | None, line: Line, margin: float | None, longest: int) -
         return True
     if line.gap_before > 0 or (line.bold and not prev.bold):
         return True
-    if _SUBSCRIPT.match(prev.text.strip()):
+    if _is_subscript(prev.text.strip()):
         return True
-    return bool(_CLOSES.search(prev.text)) or len(prev.text) < SHORT * longest
+    return len(prev.text) < SHORT * longest or bool(
+        _CLOSES.search(prev.text, max(0, len(prev.text.rstrip()) - 1)))
+
+
+def _is_dash(text: str) -> bool:
+    return len(text) == 1 and bool(_DASH_ONLY.match(text))
+
+
+def _is_subscript(text: str) -> bool:
+    first = text[:1]
+    return bool(first) and (first.isdigit() or not first.isascii()) and bool(
+        _SUBSCRIPT.match(text))
 
 
 def _column(lines: list[Line], margin: float | None) -> float | None:
@@ -299,11 +350,11 @@ def _dash_partners(lines: list[Line], margin: float | None) -> dict[int, float]:
     row's line -> the dash's x, where the term ends."""
     out: dict[int, float] = {}
     for k, ln in enumerate(lines):
-        if not (_DASH_ONLY.match(ln.text.strip()) and ln.x0 is not None and margin is not None
+        if not (_is_dash(ln.text.strip()) and ln.x0 is not None and margin is not None
                 and ln.x0 > margin + INDENT):
             continue
         near = [j for j in (k + 1, k - 1) if 0 <= j < len(lines)
-                and _at_margin(lines[j], margin) and not _DASH_ONLY.match(lines[j].text.strip())]
+                and _at_margin(lines[j], margin) and not _is_dash(lines[j].text.strip())]
         if ln.top is not None:
             top = ln.top
             near = [j for j in near if _near_top(lines[j], top)]
@@ -334,7 +385,7 @@ def _term_over_lines(lines: list[Line], k: int) -> tuple[str, str, list[int]] | 
     term, used = text, []
     for j in range(k + 1, min(k + 3, len(lines))):
         nxt = lines[j].text.strip()
-        if _SUBSCRIPT.match(nxt):
+        if _is_subscript(nxt):
             term += nxt.replace(" ", "")
             used.append(j)
         elif nxt.startswith(":"):
@@ -368,12 +419,16 @@ def _parse(lines: list[Line], margin: float | None, column: float | None) -> lis
     taken: set[int] = set()  # lines already read as part of a term split over lines
     for k, line in enumerate(lines):
         stripped = line.text.strip()
-        text = _BULLET.sub("", stripped, count=1)  # "• Term - definition"
-        numbered = _NUMBER.match(text)
+        text = stripped
+        if text[:1] in _BULLETS:
+            text = _BULLET.sub("", text, count=1)  # "• Term - definition"
+        numbered = _NUMBER.match(text) if (text[1:2] in (".", ")")
+                                           or text[2:3] in (".", ")")) else None
         if numbered:
             text = text[numbered.end():]
         listed = bool(numbered) or len(text) < len(stripped)  # a numbered or bulleted item
-        if _DASH_ONLY.match(text) and margin is not None and line.x0 is not None \
+        if _is_dash(text) and margin is not None \
+                and line.x0 is not None \
                 and line.x0 > margin + INDENT:
             continue  # a dash set apart from its row (heuristic 8)
         if k in taken:
@@ -401,7 +456,7 @@ def _parse(lines: list[Line], margin: float | None, column: float | None) -> lis
             items.append(_Item(term, [line], text[at:].strip()))
         elif items:
             last = items[-1]
-            if last.term.endswith(" ") and _SUBSCRIPT.match(text) and len(last.lines) == 1:
+            if last.term.endswith(" ") and _is_subscript(text) and len(last.lines) == 1:
                 last.term = last.term.rstrip() + text.split()[0]
             items[-1].lines.append(line)
         prev = line
@@ -412,7 +467,7 @@ def _parse(lines: list[Line], margin: float | None, column: float | None) -> lis
 
 def _definition(item: _Item) -> str:
     parts = [item.first_text] + [
-        ln.text for ln in item.lines[item.read:] if not _SUBSCRIPT.match(ln.text.strip())
+        ln.text for ln in item.lines[item.read:] if not _is_subscript(ln.text.strip())
     ]
     return clean_space(" ".join(p for p in parts if p))
 
@@ -425,7 +480,10 @@ def _with_text_indent(lines: list[Line], text: str) -> list[Line]:
         if ln.x0 is not None:
             out.append(ln)
             continue
-        begin = max(text.rfind("\n", 0, ln.start), text.rfind("\f", 0, ln.start)) + 1
+        newline = text.rfind("\n", 0, ln.start)
+        # a form feed counts after the last newline only (looked for there: a search back to
+        # the text's start for each line reads the text once per line)
+        begin = max(newline, text.rfind("\f", newline + 1, ln.start)) + 1
         columns = len(text[begin:ln.start].expandtabs(4))
         out.append(replace(ln, x0=TEXT_COLUMN * columns))
     return out

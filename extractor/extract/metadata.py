@@ -36,8 +36,9 @@ Heuristics, in the order the code applies them (rules in rules/metadata.toml):
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -49,13 +50,16 @@ from extractor.models.contract import GuidelineMetadata
 from extractor.rules import load
 from extractor.segment.sections import lexicon
 from extractor.textutil import (
+    FOLDS_TO_ASCII,
+    UNSURE,
     alternation,
-    candidate_lines,
+    ascii_folded,
     clean_space,
-    joined_gate,
-    joined_gates,
     limit,
-    touched_lines,
+    line_offsets,
+    lines_with,
+    literal_cover,
+    literal_parts,
 )
 
 HEADER_MAX = 200  # lines: LCDs put their "Document Information" table on page 3
@@ -96,8 +100,18 @@ _MAX_ID = 40  # longer tokens are not ids (and _ID_TOKEN is quadratic in a token
 _WORD_TOKEN = re.compile(r"^[A-Za-z]{1,12}$")
 _LETTER_RUN = re.compile(r"[A-Za-z]{3,}")
 _NUMBERED = re.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])[.)]\s")
-# "Page 3 of 12" in any case (spelt out: an IGNORECASE scan of the whole text is slower)
+_A_LETTER = regex.compile(r"[A-Za-z]")
+_THREE_LETTERS = regex.compile(r"[A-Za-z]{3}")
+_A_DIGIT = regex.compile(r"\d")
+_PAREN_ID = regex.compile(r"\s*\(([A-Z]{1,3}\d{4,6})\)\s*$")  # "... (L12345)" closing a title
+# "Page 3 of 12" in any case (spelt out: an IGNORECASE scan of the whole text is slower); only
+# tried where the folded text has "page"
 _PAGE_OF = re.compile(r"\b[Pp][Aa][Gg][Ee]\s+\d+\s+[Oo][Ff]\s+(\d+)\b")
+# a label's leading word, by which the label gate finds it (a quantified last letter is no part)
+_LEADING_WORD = re.compile(r"\^?([A-Za-z]+)(?![?*{])")
+# one step of a label's leading literals: a word, white space, a plain punctuation mark;
+# followed by a quantifier
+_LITERAL_STEP = re.compile(r"([A-Za-z]+|\\s|[ :#]|\\\.)([?*+]|\{[^}]*\})?")
 
 
 # --- dates -----------------------------------------------------------------------------
@@ -141,30 +155,44 @@ class _Label:
 @dataclass(frozen=True, slots=True)
 class _Rules:
     labels: list[_Label]
-    # Gates (speed only, never a result): one pass of the labels' alternation says whether and
-    # where any label can start, so the per-label patterns run only there; likewise a line that
-    # opens with neither a publisher nor a type is no type line, and a line naming no publisher
-    # need not be tried publisher by publisher.
+    # Gates (speed only, never a result). Every label starts with a capitalised word of its
+    # own (checked at load): one scan for those words followed by the rest of a label's
+    # leading literals (`re`, case-sensitive first letter: a fraction of a regex module scan;
+    # `line_gate`: the same at line starts) gives the places where each label may start, so
+    # each label's pattern runs only there; lines holding a character that folds to ASCII
+    # letters ("ß", "ﬁ") are read by the labels' alternation instead (`any_label`).
     any_label: regex.Pattern[str]
-    type_gate: regex.Pattern[str]
-    publisher_start: regex.Pattern[str]  # the type gate's two halves, tried in turn
+    label_gate: re.Pattern[str]
+    line_gate: re.Pattern[str]
+    # first letter -> (word, labels, a look at their leading literals: where it fails, none
+    # of them matches; a "Medical Policy:" label needs no look at "Medically")
+    label_words: dict[str, list[tuple[str, list[int], re.Pattern[str]]]]
+    # a line that opens with neither a publisher nor a type is no type line (tried in turn); a
+    # type line holds one of `type_words` (textutil's literal gates: words that every type
+    # pattern requires one of; None: every line may be one)
+    publisher_start: regex.Pattern[str]
     type_start: regex.Pattern[str]
-    any_publisher: regex.Pattern[str]
-    # the same gates for many lines at once, read in the lines joined by newlines (multi-line
-    # mode); None where a rule's pattern could tell the joined text from a lone line
-    labels_joined: regex.Pattern[str] | None
-    types_joined: regex.Pattern[str] | None
-    publishers_joined: list[regex.Pattern[str]] | None
+    # a whole type line as one look with `re` (ASCII, any case: a publisher, a type, at most
+    # two more words), tried first as most lines tried are prose: in a text without
+    # FOLDS_TO_ASCII and with no white space but single spaces it matches wherever
+    # `doc_type_of` finds a type (its "\b" is ASCII's, true wherever the regex module's is);
+    # anchored, like `type_start`; None where `re` cannot read the rules
+    type_look: re.Pattern[str] | None
+    type_words: list[str] | None
+    # a publisher is named only where one of its words stands (`literal_cover`: word -> the
+    # publishers it may name; None: no gate)
+    publisher_words: dict[str, list[int]] | None
     doc_types: list[tuple[str, regex.Pattern[str]]]
     ids: list[regex.Pattern[str]]
     stamp: regex.Pattern[str]
     strip_suffix: list[regex.Pattern[str]]
     strip_prefix: list[regex.Pattern[str]]
     mcd_line: regex.Pattern[str]
+    mcd_words: list[frozenset[str]] | None  # the line's words: a text without one has none
     mcd_phrases: list[regex.Pattern[str]]
     publishers: list[tuple[str, regex.Pattern[str]]]
     title_reject: regex.Pattern[str]
-    prefix_types: dict[str, str]
+    prefix_types: list[tuple[regex.Pattern[str], str]]  # "LCD - " -> its type
 
 
 @cache
@@ -180,31 +208,84 @@ def rules() -> _Rules:
                regex.compile(label_head + "(?:" + p + ")" + label_tail, flags))
         for spec in data["label"] for p in spec["patterns"]
     ]
+    words: dict[str, list[int]] = {}
+    for i, src in enumerate(label_src):
+        m = _LEADING_WORD.match(src)
+        if not m:
+            raise ValueError(f"metadata.toml: a label must start with a word: {src!r}")
+        words.setdefault(m.group(1).lower(), []).append(i)
+    label_words: dict[str, list[tuple[str, list[int], re.Pattern[str]]]] = {}
+    for word, idxs in words.items():
+        look = re.compile("(?i:" + "|".join(_leading_literals(label_src[i]) for i in idxs) + ")")
+        label_words.setdefault(word[0].upper(), []).append((word, idxs, look))
+    # a capital letter that no letter, digit, "_" or "#" precedes (ASCII: the labels' own
+    # "(?<![\w#])" excludes more, never less), then the rest of a label's leading literals in
+    # any case (looked at ahead: a label may start inside another's)
+    rests: dict[str, list[str]] = {}
+    for src in label_src:
+        lead = _leading_literals(src)
+        rests.setdefault(lead[0].upper(), []).append(lead[1:])
+    label_gate = re.compile("|".join(
+        f"{first}(?<![A-Za-z0-9_#]{first})(?i:(?={'|'.join(dict.fromkeys(rest))}))"
+        for first, rest in sorted(rests.items())))
     pub_src = [p["pattern"] for p in data["publisher"]]
     type_src = [d["pattern"] for d in data["doc_type"]]
+    type_cover = literal_cover(type_src)
+    try:
+        type_look: re.Pattern[str] | None = re.compile(
+            "^(?:" + alternation(pub_src) + r"\s*)?" + alternation(type_src)
+            + r"\s*(?:\S+(?:\s+\S+)?)?\s*$", re.I | re.A)
+    except re.error:
+        type_look = None
     return _Rules(
         labels=labels,
         any_label=regex.compile(label_head + alternation(label_src) + label_tail, flags),
-        # anchored: only ever matched at a line start (an unanchored search of the alternation
-        # would retry "[A-Z][a-z]+" at every letter of a long word run)
-        type_gate=regex.compile("^" + alternation(pub_src + type_src), flags),
+        label_gate=label_gate,
+        # the same words opening a line, in lines joined by newlines after a newline
+        line_gate=re.compile("\n(?:" + "|".join(
+            f"{first}(?i:(?={'|'.join(dict.fromkeys(rest))}))"
+            for first, rest in sorted(rests.items())) + ")"),
+        label_words=label_words,
         publisher_start=regex.compile("^" + alternation(pub_src), flags),
         type_start=regex.compile("^" + alternation(type_src), flags),
-        any_publisher=regex.compile(alternation(pub_src), flags),
-        labels_joined=joined_gate(label_src, label_head, label_tail, flags),
-        types_joined=joined_gate(pub_src + type_src, "^", "", flags),
-        publishers_joined=joined_gates(pub_src, flags),
+        type_look=type_look,
+        type_words=None if type_cover is None else list(type_cover),
+        publisher_words=literal_cover(pub_src),
         doc_types=[(d["name"], regex.compile(d["pattern"], flags)) for d in data["doc_type"]],
         ids=[regex.compile(p) for p in data["ids"]["patterns"]],
         stamp=regex.compile(data["stamp"]["pattern"], flags),
         strip_suffix=[regex.compile(p, flags) for p in data["stamp"]["strip_suffix"]],
         strip_prefix=[regex.compile(p, flags) for p in data["stamp"]["strip_prefix"]],
         mcd_line=regex.compile(data["mcd_status"]["line"], flags),
+        mcd_words=literal_parts(data["mcd_status"]["line"]),
         mcd_phrases=[regex.compile(p, flags) for p in data["mcd_status"]["phrases"]],
         publishers=[(p["name"], regex.compile(p["pattern"], flags)) for p in data["publisher"]],
         title_reject=regex.compile("|".join(data["title"]["reject"]), flags),
-        prefix_types=dict(data["title"]["prefix_types"]),
+        prefix_types=[(regex.compile(rf"{regex.escape(abbrev)}\s+[-\u2013:]\s+"), name)
+                      for abbrev, name in data["title"]["prefix_types"].items()],
     )
+
+
+def _leading_literals(src: str) -> str:
+    """The stretch of a label's pattern that opens it with literal words, white space and
+    punctuation ("Policy\\s+Number\\s*" of "Policy\\s+Number\\s*:?"), as a pattern of the `re`
+    module that matches wherever the label matches (in a line without FOLDS_TO_ASCII: ASCII
+    letters in any case, and `re`'s "\\s" takes every character the regex module's does)."""
+    out = []
+    src = src.removeprefix("^")  # a label that must open its line: the look does not care
+    pos = 0
+    while m := _LITERAL_STEP.match(src, pos):
+        pos = m.end()
+        step, quantified = m.group(1), m.group(2)
+        if quantified and step.isalpha():
+            out.append(step[:-1])  # "Issued?": the last letter is optional
+            break
+        if quantified and step != "\\s":
+            break  # an optional character ends the literal stretch
+        out.append(step + (quantified or ""))
+        if quantified and quantified not in "+*":
+            break
+    return "".join(out)
 
 
 # --- labelled values ----------------------------------------------------------------------
@@ -221,37 +302,65 @@ class _Hit:
 
 def label_hits(text: str) -> list[_Hit]:
     """Non-overlapping labels on one line, earliest and then longest first."""
-    return _hits_at(text, _label_starts_one(text))
+    return _hits_at(text, _label_starts([text]).get(0, {}))
 
 
-def _label_starts_one(text: str) -> list[int]:
-    # every start where some label matches (overlapped: one start per position)
-    found = rules().any_label.finditer(text, overlapped=True, timeout=limit(text, 0.1))
-    return [m.start() for m in found]
+def _label_starts(texts: list[str]) -> dict[int, dict[int, list[int]]]:
+    """Line index -> label index -> the offsets where that label may start, in order (a
+    superset of those where it does), for the lines where one may: where the label gate finds
+    the label's word (one scan of the lines joined by newlines) and its leading literals
+    follow."""
+    r = rules()
+    joined = "\n".join(texts)
+    firsts = line_offsets(texts)
+    out: dict[int, dict[int, list[int]]] = {}
+    for m in r.label_gate.finditer(joined):
+        at = m.start()
+        k = bisect_right(firsts, at) - 1
+        text, off = texts[k], at - firsts[k]
+        for word, idxs, look in r.label_words[joined[at]]:
+            if joined[at:at + len(word)].lower() == word and look.match(text, off):
+                for i in idxs:
+                    out.setdefault(k, {}).setdefault(i, []).append(off)
+    if _unsure(joined):
+        for k, t in enumerate(texts):
+            if _unsure(t):
+                # every start where some label matches (overlapped: one start per position)
+                found = r.any_label.finditer(t, overlapped=True, timeout=limit(t, 0.1))
+                starts = [m.start() for m in found]
+                out[k] = dict.fromkeys(range(len(r.labels)), starts)
+                if not starts:
+                    del out[k]
+    return dict(sorted(out.items()))
 
 
-def _label_starts(texts: list[str]) -> list[list[int]]:
-    """Per line, the offsets where a label starts; a line that no match in the lines joined
-    touches has none (one scan instead of one per line)."""
-    joined = rules().labels_joined
-    touched = touched_lines(joined, texts) if joined is not None else None
-    return [
-        _label_starts_one(t) if touched is None or k in touched else []
-        for k, t in enumerate(texts)
-    ]
+def _unsure(text: str) -> bool:
+    """Does `text` hold a character of FOLDS_TO_ASCII?"""
+    return not text.isascii() and any(c in text for c in FOLDS_TO_ASCII)
 
 
-def _hits_at(text: str, starts: list[int]) -> list[_Hit]:
-    """`label_hits` with the offsets where a label may start (any superset of those where
-    one does): no label can match anywhere else, so each label is tried only there; walking
+def _may_open(text: str, unsure: bool) -> bool:
+    """Could a label start the line? (Its word's capital first, or a character of
+    FOLDS_TO_ASCII anywhere, possible only if `unsure`: then the line is read in full.)"""
+    group = rules().label_words.get(text[:1])
+    if group and any(text[:len(word)].lower() == word and look.match(text)
+                     for word, _, look in group):
+        return True
+    return unsure and _unsure(text)
+
+
+def _hits_at(text: str, starts: dict[int, list[int]]) -> list[_Hit]:
+    """`label_hits` with the offsets where each label may start (any superset of those where
+    it does): no label can match anywhere else, so each label is tried only there; walking
     them in order and resuming after a label's match reproduces that label's own `finditer`."""
     if not starts:
         return []
     r = rules()
     found: list[tuple[int, int, _Label]] = []
-    for lab in r.labels:
+    for i in sorted(starts):
+        lab = r.labels[i]
         resume = 0
-        for at in starts:
+        for at in starts[i]:
             if at < resume:
                 continue
             m = lab.pattern.match(text, at, timeout=limit(text, 0.1))
@@ -295,9 +404,9 @@ def _value(field: str, text: str) -> str | None:
     if field == "doc_id":
         return _id_value(text)
     if field == "status":
-        return text if len(text.split()) <= 6 and regex.search(r"[A-Za-z]", text) else None
+        return text if len(text.split()) <= 6 and _A_LETTER.search(text) else None
     if field == "title":
-        ok = regex.search(r"[A-Za-z]{3}", text) and not rules().title_reject.search(text)
+        ok = _THREE_LETTERS.search(text) and not rules().title_reject.search(text)
         return text if ok else None
     return None
 
@@ -306,19 +415,38 @@ def labelled(lines: list[Line], strict: bool = False) -> dict[str, tuple[int, in
     """field -> (rank, line index, value) from the header lines. `strict` (pages after the
     first): only table-like lines count, a label opening its line with a short value."""
     texts = [line.text for line in lines]
-    hits = [_hits_at(t, starts) for t, starts in zip(texts, _label_starts(texts), strict=True)]
-    if strict:
-        hits = [
-            h if h and h[0].start == 0 and len(line.text) - h[0].end <= STRICT_VALUE else []
-            for h, line in zip(hits, lines, strict=True)
-        ]
+    if strict:  # a label must open the line: only lines that one may open are read
+        joined = "\n" + "\n".join(texts)
+        unsure = _unsure(joined)
+        starts: dict[int, dict[int, list[int]]] = {}
+        if unsure:
+            maybe: Iterable[int] = range(len(texts))
+        else:  # the lines that open with a label's word, from one scan
+            index = {first: k for k, first in enumerate(line_offsets(texts))}
+            maybe = [index[m.start()] for m in rules().line_gate.finditer(joined)]
+        for k in maybe:
+            if _may_open(texts[k], unsure):
+                s = _label_starts([texts[k]]).get(0)
+                if s and any(at[0] == 0 for at in s.values()):
+                    starts[k] = s
+    else:
+        starts = _label_starts(texts)
+    # per line, its labels (the lines without any share one empty list)
+    hits: list[list[_Hit]] = [[]] * len(lines)
+    for k, s in starts.items():
+        got = _hits_at(texts[k], s)
+        if strict and not (got and got[0].start == 0
+                           and len(texts[k]) - got[0].end <= STRICT_VALUE):
+            continue
+        hits[k] = got
     out: dict[str, tuple[int, int, str]] = {}
 
     def offer(field: str, rank: int, k: int, value: str | None) -> None:
         if value and field in FIELDS and (field not in out or rank < out[field][0]):
             out[field] = (rank, k, value)
 
-    for k, line in enumerate(lines):
+    for k in starts:  # in line order
+        line = lines[k]
         for h in hits[k]:
             raw_value = line.text[h.end:h.value_end]
             value = _value(h.field, raw_value)
@@ -382,10 +510,14 @@ def header_lines(ctx: Context) -> tuple[list[Line], list[Line]]:
     return list(lines[:n]), more
 
 
-def doc_type_of(text: str) -> tuple[str, str] | None:
-    """(type, rest) when a line is a document type, alone or followed by an id."""
+def doc_type_of(text: str, unsure: bool = True) -> tuple[str, str] | None:
+    """(type, rest) when a line is a document type, alone or followed by an id. `unsure`:
+    may the text hold a character of FOLDS_TO_ASCII? (False where the caller knows it does
+    not.)"""
     t = clean_space(text)
     r = rules()
+    if r.type_look is not None and not r.type_look.match(t) and not (unsure and _unsure(t)):
+        return None
     # "Blue Cross Blue Shield of Somewhere Medical Policy" (publishers tried only where one
     # opens the line, types only where one opens what is left)
     if r.publisher_start.match(t, timeout=limit(t, 0.05)):
@@ -403,7 +535,7 @@ def doc_type_of(text: str) -> tuple[str, str] | None:
         rest = t[m.end():].strip()
         if not rest:
             return name, ""
-        if _id_value(rest) and len(rest.split()) <= 2 and regex.search(r"\d", rest):
+        if _id_value(rest) and len(rest.split()) <= 2 and _A_DIGIT.search(rest):
             return name, rest
     return None
 
@@ -431,7 +563,7 @@ def _stamp_title(line: Line) -> tuple[str | None, str | None]:
         title = title[len(doc_id):].strip(" -:")
     else:
         doc_id = None
-    paren = regex.search(r"\s*\(([A-Z]{1,3}\d{4,6})\)$", title)
+    paren = _PAREN_ID.search(title) if title.endswith(")") else None
     if paren:
         doc_id = doc_id or paren.group(1)
         title = title[: paren.start()]
@@ -471,20 +603,20 @@ def _largest_type_title(lines: list[Line]) -> str | None:
         elif run:
             break
     title = clean_space(" ".join(run))
-    return title if regex.search(r"[A-Za-z]{3}", title) else None
+    return title if _THREE_LETTERS.search(title) else None
 
 
 def _clean_title(title: str) -> tuple[str, str | None, str | None]:
     """(title, type named by an abbreviation prefix, id in closing parentheses):
     "LCD - Widget Stimulation (L12345)" -> ("Widget Stimulation", LCD's type, "L12345")."""
     doc_type = None
-    for abbrev, name in rules().prefix_types.items():
-        m = regex.match(rf"{regex.escape(abbrev)}\s+[-\u2013:]\s+", title)
+    for prefix, name in rules().prefix_types:
+        m = prefix.match(title)
         if m:
             title, doc_type = title[m.end():], name
             break
     doc_id = None
-    paren = regex.search(r"\s*\(([A-Z]{1,3}\d{4,6})\)\s*$", title)
+    paren = _PAREN_ID.search(title)
     if paren:
         title, doc_id = title[: paren.start()], paren.group(1)
     return title.strip(), doc_type, doc_id
@@ -492,6 +624,10 @@ def _clean_title(title: str) -> tuple[str, str | None, str | None]:
 
 def _split_type(title: str) -> tuple[str, str | None]:
     """A title that ends with the document type ("Widget Testing Medical Policy")."""
+    words = rules().type_words
+    folded = ascii_folded(title)
+    if words is not None and UNSURE not in folded and not any(w in folded for w in words):
+        return title, None  # no type word, no type
     for name, pat in rules().doc_types:
         for m in pat.finditer(title, timeout=limit(title, 0.05)):
             if m.end() == len(title) and m.start() > 0 and title[m.start() - 1] == " ":
@@ -508,30 +644,27 @@ class _Found:
     running_title: str | None = None
 
 
-def _type_lines(lines: list[Line]) -> Iterator[int]:
-    """Indices of the lines that may be type lines (they open with a publisher or a type:
-    `doc_type_of` finds nothing elsewhere), in order."""
-    return candidate_lines(rules().types_joined, [clean_space(ln.text) for ln in lines])
-
-
-def _types_and_running_headers(lines: list[Line], all_lines: list[Line]) -> _Found:
+def _types_and_running_headers(
+    lines: list[Line], all_lines: list[Line], folded: str, starts: list[int]
+) -> _Found:
+    """The header's first type line, and a running header ("<type> <id>") and the title line
+    under it anywhere in the document (text exports that start mid-document keep them only on
+    later pages). `all_lines` are the raw document's lines, `lines` (the header) their first
+    ones, `folded` the raw text's `ascii_folded`, `starts` the raw lines' starts. One walk over
+    the lines serves both, as the running header is a type line itself."""
     found = _Found()
-    for k in _type_lines(lines):
-        dt = doc_type_of(lines[k].text)
-        if dt:
-            found.doc_type = dt[0]
-            break
-    # a running header ("<type> <id>") and the title line under it, anywhere in the document:
-    # text exports that start mid-document keep them only on later pages
-    for k in _type_lines(all_lines):
+    # a type line holds a type word (`doc_type_of` needs a type's match)
+    for k, words in lines_with(folded, rules().type_words, all_lines, starts):
         line = all_lines[k]
-        dt = doc_type_of(line.text)
+        dt = doc_type_of(line.text, unsure=not words or UNSURE in words)
+        if dt and k < len(lines) and found.doc_type is None:
+            found.doc_type = dt[0]
         if dt and dt[1]:
             found.doc_type = found.doc_type or dt[0]
             found.running_id = _id_value(dt[1])
             if k + 1 < len(all_lines):
                 title = clean_space(all_lines[k + 1].text)
-                if title and not label_hits(title) and regex.search(r"[A-Za-z]{3}", title):
+                if title and not label_hits(title) and _THREE_LETTERS.search(title):
                     found.running_title = title
             break
     return found
@@ -540,8 +673,11 @@ def _types_and_running_headers(lines: list[Line], all_lines: list[Line]) -> _Fou
 # --- other fields -----------------------------------------------------------------------
 
 
-def _mcd_status(ctx: Context) -> str | None:
+def _mcd_status(ctx: Context, folded: str) -> str | None:
     r = rules()
+    words = r.mcd_words
+    if words and UNSURE not in folded and not all(any(w in folded for w in p) for p in words):
+        return None  # a word of the line is missing (`folded`: the raw text's `ascii_folded`)
     if not r.mcd_line.search(ctx.raw.text, timeout=1.0):  # a line is a stretch of the text
         return None
     for line in ctx.raw.lines:
@@ -553,30 +689,66 @@ def _mcd_status(ctx: Context) -> str | None:
     return None
 
 
-def _publisher(header: list[Line], ctx: Context) -> str | None:
-    pubs = rules().publishers
-    any_publisher = rules().any_publisher
-    joined = rules().publishers_joined
-    for k in candidate_lines(joined, [ln.text for ln in header]):
-        line = header[k]
-        if joined is None and not any_publisher.search(line.text, timeout=limit(line.text, 0.05)):
-            continue
-        for name, pat in pubs:
+def _publisher(header: list[Line], ctx: Context, folded: str, starts: list[int]) -> str | None:
+    """The first publisher named in the header (raw lines), else the one named most often.
+    A publisher is named only where a word of its stands in `folded` (the raw text's
+    `ascii_folded`; `starts`: the raw lines' starts): each word is looked for only before the
+    first line found so far to name one, so that an early name spares most of the reading."""
+    r = rules()
+    words = r.publisher_words
+    every = list(range(len(r.publishers)))
+    named = {**words, UNSURE: every} if words is not None else None
+    first = len(header)  # the first header line that names a publisher
+    if named is None:
+        first = next((k for k, line in enumerate(header) if _names(line, every)), first)
+    elif header:
+        n, end = len(header), header[-1].end
+        for word, idxs in named.items():
+            at = folded.find(word, header[0].start, end)
+            while at >= 0:
+                k = bisect_right(starts, at, 0, n) - 1
+                if at < header[k].end and _names(header[k], idxs):
+                    first, end = k, header[k].start
+                    break
+                at = folded.find(word, max(at + 1, header[k].end), end)
+    if first < len(header):
+        line = header[first]
+        here = folded[line.start:line.end]
+        maybe = every if named is None else sorted(
+            {i for word, idxs in named.items() if word in here for i in idxs})
+        for i in maybe:
+            name, pat = r.publishers[i]
             if pat.search(line.text, timeout=limit(line.text, 0.05)):
                 return name
-    if not any_publisher.search(ctx.raw.text, timeout=limit(ctx.raw.text, 1.0)):
-        return None
+    # the document's publishers: those of the words it holds
+    held = set(every) if named is None or UNSURE in folded else {
+        i for word, idxs in named.items() if word in folded for i in idxs}
     counts: Counter[str] = Counter()
-    for name, pat in pubs:
-        counts[name] = len(pat.findall(ctx.raw.text, timeout=limit(ctx.raw.text, 1.0)))
+    for i, (name, pat) in enumerate(r.publishers):
+        counts[name] = len(pat.findall(ctx.raw.text, timeout=limit(ctx.raw.text, 1.0))) \
+            if i in held else 0
     best = counts.most_common(1)
     return best[0][0] if best and best[0][1] else None
 
 
-def _page_count(ctx: Context) -> int:
+def _names(line: Line, publishers: list[int]) -> bool:
+    """Does one of these publishers match the line?"""
+    pubs = rules().publishers
+    return any(pubs[i][1].search(line.text, timeout=limit(line.text, 0.05)) for i in publishers)
+
+
+def _page_count(ctx: Context, folded: str) -> int:
     if ctx.raw.format == "pdf":
         return len(ctx.raw.pages)
-    stamps = [int(m.group(1)) for m in _PAGE_OF.finditer(ctx.raw.text)]
+    # `_PAGE_OF.finditer` tried only where a stamp may start: at a "page" in any case
+    stamps: list[int] = []
+    resume = 0
+    at = folded.find("page")
+    while at >= 0:
+        if at >= resume and (m := _PAGE_OF.match(ctx.raw.text, at)):
+            stamps.append(int(m.group(1)))
+            resume = m.end()
+        at = folded.find("page", at + 1)
     return max(stamps) if stamps else max(1, len(ctx.raw.pages))
 
 
@@ -593,16 +765,21 @@ def _latest_history_date(ctx: Context) -> str | None:
 
 
 def extract(ctx: Context) -> GuidelineMetadata:
+    folded = ascii_folded(ctx.raw.text)  # for the literal gates
     header, more = header_lines(ctx)
     first = {f: v for f, (_, _, v) in labelled(header).items()}
     values = {f: v for f, (_, _, v) in labelled(more, strict=True).items()} | first
-    found = _types_and_running_headers(header, ctx.raw.lines)
+    starts = [ln.start for ln in ctx.raw.lines]  # for the literal gates' line look-ups
+    found = _types_and_running_headers(header, ctx.raw.lines, folded, starts)
     stamp_title, stamp_id = _stamp_title(header[0]) if header else (None, None)
 
     doc_id = values.get("doc_id") or found.running_id or stamp_id
     if doc_id is None:
         for line in header:
             text = line.text.strip()
+            # an id holds no white space: a line that is one, or ends with one in parentheses
+            if not text.endswith(")") and len(text.split(None, 1)) > 1:
+                continue
             kid = _known_id(text)
             if kid and (kid == text or text.endswith(f"({kid})")):
                 doc_id = kid
@@ -622,10 +799,10 @@ def extract(ctx: Context) -> GuidelineMetadata:
         doc_id=doc_id,
         title=title,
         doc_type=doc_type,
-        publisher=_publisher(header, ctx),
+        publisher=_publisher(header, ctx, folded, starts),
         publish_date=values.get("publish_date"),
         effective_date=values.get("effective_date"),
         last_review_date=last_review,
-        status=values.get("status") or _mcd_status(ctx),
-        page_count=_page_count(ctx),
+        status=values.get("status") or _mcd_status(ctx, folded),
+        page_count=_page_count(ctx, folded),
     )

@@ -22,6 +22,7 @@ History rows:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -32,10 +33,18 @@ from extractor.document import Line
 from extractor.extract.metadata import parse_date
 from extractor.models.contract import HistoryRow, RelatedDocument
 from extractor.rules import load
-from extractor.textutil import clean_space, fold, joined_gate, limit, touched_lines
+from extractor.textutil import (
+    ascii_folded,
+    clean_space,
+    fold,
+    limit,
+    lines_with,
+    required_literals,
+)
 
 # the document's id opening its first history row ("MP 2.312 02/21/2020 Consensus Review.")
 _LEADING_ID = regex.compile(r"^[A-Z]{1,5}[ -]?\d+(?:\.\d+)*\s+(?=\d{1,2}/\d)")
+_NA_OR_DIGIT = regex.compile(r"^(?:n/?a\b|\d)", regex.I)
 _DATE_START = regex.compile(
     r"^(?P<date>\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{4}|"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2},?\s+)?\d{4})\b",
@@ -46,7 +55,7 @@ _DATE_START = regex.compile(
 @dataclass(frozen=True, slots=True)
 class _Rules:
     lead_in: regex.Pattern[str]
-    lead_in_joined: regex.Pattern[str] | None  # for one scan of all lines (textutil)
+    lead_in_words: frozenset[str] | None  # one of them stands in a lead-in (textutil)
     entry: regex.Pattern[str]
     sections: frozenset[str]
     status: regex.Pattern[str]
@@ -59,7 +68,7 @@ def _rules() -> _Rules:
     statuses = sorted(data["history"]["statuses"], key=len, reverse=True)
     return _Rules(
         lead_in=regex.compile(data["lead_in"]["pattern"], regex.I | regex.V1),
-        lead_in_joined=joined_gate([data["lead_in"]["pattern"]]),
+        lead_in_words=required_literals(data["lead_in"]["pattern"]),
         # id at line start, an optional separator, then the title
         entry=regex.compile(
             r"^(?P<id>" + id_alt + r")(?![\w.])\s*(?:[-\u2013\u2014:]\s*)?(?P<title>.*)$",
@@ -83,23 +92,26 @@ def _entry(line: Line) -> tuple[str, str | None] | None:
     return m.group("id"), title
 
 
-def _listed_after_lead_ins(lines: list[Line]) -> list[tuple[str, str | None, Line]]:
+def _listed_after_lead_ins(
+    lines: list[Line], text: str | None = None
+) -> list[tuple[str, str | None, Line]]:
+    """`lines`: lines of the document `text`, in order (without the text, a lead-in is looked
+    for on every line)."""
     out: list[tuple[str, str | None, Line]] = []
     lead_in = _rules().lead_in
-    joined = _rules().lead_in_joined
-    # the lines a lead-in may be on, from one scan (None: every line)
-    maybe = touched_lines(joined, [ln.text for ln in lines]) if joined is not None else None
-    k = 0
-    while k < len(lines):
-        text = lines[k].text
-        if (maybe is None or k in maybe) and lead_in.search(text, timeout=limit(text, 0.05)):
+    # the lines a lead-in may be on, from a literal scan (None: every line)
+    words = _rules().lead_in_words
+    maybe: Iterable[int] = range(len(lines)) if words is None or text is None else [
+        k for k, _ in lines_with(ascii_folded(text), words, lines)]
+    resume = 0  # the lines before it are a list's entries
+    for k in maybe:
+        line_text = lines[k].text
+        if k >= resume and lead_in.search(line_text, timeout=limit(line_text, 0.05)):
             j = k + 1
             while j < len(lines) and (e := _entry(lines[j])) is not None:
                 out.append((e[0], e[1], lines[j]))
                 j += 1
-            k = j
-        else:
-            k += 1
+            resume = j
     return out
 
 
@@ -116,7 +128,7 @@ def _in_related_sections(ctx: Context) -> list[tuple[str, str | None, Line]]:
 
 
 def extract_related(ctx: Context) -> list[RelatedDocument]:
-    found = _listed_after_lead_ins(ctx.kept) + _in_related_sections(ctx)
+    found = _listed_after_lead_ins(ctx.kept, ctx.raw.text) + _in_related_sections(ctx)
     seen: set[str] = set()
     out: list[RelatedDocument] = []
     for doc_id, title, line in sorted(found, key=lambda t: t[2].start):
@@ -145,7 +157,7 @@ def _row_start(text: str) -> tuple[str | None, str | None, str] | None:
         t = t[d.end():].strip()
     if status is None and date is None:
         return None
-    if status is not None and date is None and not regex.match(r"^(?:n/?a\b|\d)", t, regex.I):
+    if status is not None and date is None and not _NA_OR_DIGIT.match(t):
         # a status word opening prose ("Revised criteria ...") is not a row without a date
         return None
     return status, date, t
