@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
-from collections.abc import Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator
+from itertools import accumulate
+from operator import add
 
 import regex
 
@@ -49,6 +51,41 @@ def clean_space(text: str) -> str:
 def words(text: str) -> list[str]:
     """Folded word tokens (letters and digits)."""
     return WORD.findall(fold(text))
+
+
+# ASCII white space other than the space itself (`str.split()` splits at each)
+_ASCII_SPACES = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f"
+
+
+def fold_lines(texts: list[str]) -> list[str]:
+    """`[fold(t) for t in texts]`, the ASCII texts at once: joined by line feeds, lower-cased
+    and split in C, each row stripped by a C-level map, and only the rows found holding other
+    white space than single spaces folded on their own (a few calls per text cost more than
+    the work). Any other text is folded alone (NFKC is slow on long text, even ASCII)."""
+    plain = [text.isascii() for text in texts]
+    batch = texts if all(plain) else [text for text, ok in zip(texts, plain, strict=True) if ok]
+    joined = "\n".join(batch).lower()
+    rows = joined.split("\n") if batch else []
+    if len(rows) != len(batch):  # a text holds a line feed
+        return [fold(text) for text in texts]
+    if any(ch in joined for ch in _ASCII_SPACES):  # rare: find such rows one by one
+        messy = [k for k, row in enumerate(rows) if not row.isprintable()]
+    else:
+        messy = []
+    if "  " in joined:  # runs of spaces: find their rows
+        ends = list(map(add, accumulate(map(len, rows)), range(len(rows))))  # each row's LF
+        at = joined.find("  ")
+        while at >= 0:
+            k = bisect_left(ends, at)
+            messy.append(k)
+            at = joined.find("  ", ends[k] + 1)
+    rows = list(map(str.strip, rows))
+    for k in messy:
+        rows[k] = " ".join(rows[k].split())
+    if batch is texts:
+        return rows
+    folded = iter(rows)
+    return [next(folded) if ok else fold(text) for text, ok in zip(texts, plain, strict=True)]
 
 
 # --- regex time limits -----------------------------------------------------------------------
@@ -234,3 +271,52 @@ def line_start_hits(gate: regex.Pattern[str], texts: list[str]) -> list[bool] | 
     except TimeoutError:
         return None
     return out
+
+
+# --- prefix gates -----------------------------------------------------------------------------
+
+
+class PrefixGate:
+    """May `pattern` match at the start of a text, judged from its first `width` characters?
+
+    Speed only, never a result: a stage that tries a pattern at the start of every line asks
+    the gate first, and tries the pattern only on the lines it lets through. The gate judges a
+    new prefix once, by a partial match (the regex module's `partial=True`: the prefix matches,
+    or a longer text starting with it could), and remembers the answer: lines share their first
+    characters across a document and a batch, so most lines cost one dictionary look-up, where
+    trying an alternation of many rules costs about a microsecond a line. Every text that
+    `pattern.match` accepts passes (its prefix is the start of that match). `prepare` maps a
+    text's prefix to a prefix of the text the pattern is tried on (e.g. `clean_space`, which
+    keeps a prefix a prefix). The memo holds at most `memo_size` prefixes.
+    """
+
+    def __init__(
+        self,
+        pattern: regex.Pattern[str],
+        width: int = 3,
+        prepare: Callable[[str], str] | None = None,
+        memo_size: int = 1 << 16,
+    ) -> None:
+        self.pattern = pattern
+        self.width = width
+        self.prepare = prepare
+        self.memo_size = memo_size
+        self._memo: dict[str, bool] = {}
+
+    def __call__(self, text: str) -> bool:
+        key = text[: self.width]
+        hit = self._memo.get(key)
+        if hit is None:
+            probe = self.prepare(key) if self.prepare is not None else key
+            hit = self.pattern.match(probe, partial=True) is not None
+            if len(self._memo) < self.memo_size:
+                self._memo[key] = hit
+        return hit
+
+    def hits(self, texts: list[str]) -> list[bool]:
+        """The gate's answer for each text (one pass of look-ups, then the new prefixes)."""
+        width, memo = self.width, self._memo
+        out = [memo.get(text[:width]) for text in texts]
+        if None in out:
+            return [self(t) if hit is None else hit for t, hit in zip(texts, out, strict=True)]
+        return out  # type: ignore[return-value]  # no None left
