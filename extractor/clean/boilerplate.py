@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 import regex
@@ -31,6 +31,8 @@ from extractor.textutil import WORD as _WORD
 from extractor.textutil import PrefixGate, clean_space, fold_lines, limit, words
 
 _DIGITS = re.compile(r"\d+")
+# lines of up to this many words look their bound up (longer ones compute it)
+_NEEDED_UP_TO = 128
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]?$")
 # ASCII letters and digits kept (`WORD` on ASCII text), and line feeds; any other byte a space
 _ASCII_WORD_BYTES = bytes(
@@ -53,6 +55,7 @@ class _Rules:
     anchor_ids: dict[str, str]
     shingles: dict[tuple[str, ...], str]
     vocabulary: frozenset[str]  # every word of the notices
+    vocabulary_needed: tuple[int, ...]  # by a line's word count (`_vocabulary_needed`)
     notice_text: dict[str, str]  # id -> folded word string, for short-fragment checks
     n: int
     min_share: float
@@ -82,9 +85,9 @@ def _rules() -> _Rules:
     rep = data["repetition"]
     line_pat, line_ids = _alternation(lines)
     anchor_pat, anchor_ids = _alternation(anchors)
-    return _Rules(
+    rules = _Rules(
         line_pat, line_ids, anchor_pat, anchor_ids, shingles,
-        frozenset(w for gram in shingles for w in gram), notice_text, n,
+        frozenset(w for gram in shingles for w in gram), (), notice_text, n,
         float(data["shingles"]["min_share"]),
         int(data["shingles"]["min_words"]), float(rep["min_share"]), int(rep["min_pages"]),
         int(rep["edge_lines"]),
@@ -92,6 +95,8 @@ def _rules() -> _Rules:
         line_gate=PrefixGate(line_pat, prepare=clean_space),
         anchor_gate=PrefixGate(anchor_pat),
     )
+    need = tuple(_vocabulary_needed(rules, k) for k in range(_NEEDED_UP_TO))
+    return replace(rules, vocabulary_needed=need)
 
 
 def _alternation(
@@ -124,19 +129,29 @@ def _tokens(folded: list[str]) -> list[list[str]]:
     ]
 
 
-def _notices(lines_toks: list[list[str]], rules: _Rules) -> list[str | None]:
-    """`_notice` of each line, most lines ruled out by a bound computed in C: a notice's n-gram
-    has all its words in the notices' vocabulary, and v such words make at most v - n + 1."""
-    n, share = rules.n, rules.min_share
-    fewest = max(rules.min_words, n)
+def _may_be_notices(lines_toks: list[list[str]], rules: _Rules) -> list[bool]:
+    """Per line, may `_notice` find a notice? Most lines are ruled out by a bound computed in
+    C: a notice's n-gram has all its words in the notices' vocabulary, and v such words make
+    at most v - n + 1 n-grams, so a line of k words needs `_vocabulary_needed(k)` of them."""
     in_vocabulary = rules.vocabulary.__contains__
+    need = rules.vocabulary_needed
     return [
-        _notice(toks, rules)
-        if len(toks) >= fewest
-        and max(sum(map(in_vocabulary, toks)) - n + 1, 0) / (len(toks) - n + 1) >= share
-        else None
+        sum(map(in_vocabulary, toks)) >= (
+            need[len(toks)] if len(toks) < len(need) else _vocabulary_needed(rules, len(toks))
+        )
         for toks in lines_toks
     ]
+
+
+def _vocabulary_needed(rules: _Rules, k: int) -> int:
+    """The fewest vocabulary words with which a line of k words may pass `_notice` (k + 1:
+    none), by the test `_notice` applies to its count of n-grams."""
+    n = rules.n
+    if k < max(rules.min_words, n):
+        return k + 1
+    return next(
+        (v for v in range(k + 1) if max(v - n + 1, 0) / (k - n + 1) >= rules.min_share), k + 1
+    )
 
 
 def _notice(toks: list[str], rules: _Rules) -> str | None:
@@ -201,16 +216,16 @@ def clean(
     lines = raw.lines
     texts = [line.text for line in lines]
     folded = fold_lines(texts)  # once per line: NFKC is not cheap
-    # each line's cheap verdicts in batches: may a line rule / an anchor match (prefix gates),
-    # which notice it comes from (pure, so also computed for lines other rules take)
+    # each line's cheap verdicts in batches: may a line rule, an anchor (prefix gates), a
+    # notice's shingles (a bound) take it? The exact tests run only where they may.
     may_rule = rules.line_gate.hits(texts)
     may_anchor = rules.anchor_gate.hits(folded)
     toks = _tokens(folded)
-    notices = _notices(toks, rules)
+    may_notice = _may_be_notices(toks, rules)
     repeated = _repeated(raw, rules, folded) if repetition else {}
     # a line none of these may take is left alone, unless a notice paragraph runs over it
-    busy = [r or a or bool(c) or i in repeated
-            for i, (r, a, c) in enumerate(zip(may_rule, may_anchor, notices, strict=True))]
+    busy = [r or a or c or i in repeated
+            for i, (r, a, c) in enumerate(zip(may_rule, may_anchor, may_notice, strict=True))]
     reason: dict[int, str] = {}
     margins: tuple[dict[int, float], float] | None = None  # (PDF per page, text), on demand
 
@@ -229,7 +244,7 @@ def clean(
         start = _anchor(folded[i], rules) if may_anchor[i] else None
         if start and not in_notice:
             in_notice, block_right = start, 0.0
-        rid = in_notice or notices[i]
+        rid = in_notice or (_notice(toks[i], rules) if may_notice[i] else None)
         if rid:
             reason[i] = rid
         if in_notice:
@@ -305,12 +320,10 @@ def _continues(
     nxt = lines[j].text
     if nxt[:1].islower():
         return True
-    if is_heading(nxt) or LIST_LABEL.match(nxt) or CODE_ROW.match(nxt):
-        return False
     line = lines[i]
-    if line.x1 is not None:
-        return line.x1 >= edge - 12
-    return len(line.text) >= 0.85 * edge
+    wrapped = line.x1 >= edge - 12 if line.x1 is not None else len(line.text) >= 0.85 * edge
+    # the costlier tests only where they can change the answer
+    return wrapped and not (is_heading(nxt) or LIST_LABEL.match(nxt) or CODE_ROW.match(nxt))
 
 
 def _next_to_removed(lines: list[Line], i: int, reason: dict[int, str]) -> bool:
