@@ -20,6 +20,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
+from itertools import repeat
+from operator import ge
 
 import regex
 
@@ -121,7 +123,7 @@ def _tokens(folded: list[str]) -> list[list[str]]:
     joined = "\n".join(folded)  # folded lines hold no line feed
     if joined.isascii():
         rows = joined.encode().translate(_ASCII_WORD_BYTES).decode().split("\n")
-        return [row.split() for row in rows]
+        return list(map(str.split, rows))
     return [
         f.encode().translate(_ASCII_WORD_BYTES).decode().split() if f.isascii()
         else _WORD.findall(f)
@@ -133,14 +135,13 @@ def _may_be_notices(lines_toks: list[list[str]], rules: _Rules) -> list[bool]:
     """Per line, may `_notice` find a notice? Most lines are ruled out by a bound computed in
     C: a notice's n-gram has all its words in the notices' vocabulary, and v such words make
     at most v - n + 1 n-grams, so a line of k words needs `_vocabulary_needed(k)` of them."""
-    in_vocabulary = rules.vocabulary.__contains__
+    lengths = list(map(len, lines_toks))
     need = rules.vocabulary_needed
-    return [
-        sum(map(in_vocabulary, toks)) >= (
-            need[len(toks)] if len(toks) < len(need) else _vocabulary_needed(rules, len(toks))
-        )
-        for toks in lines_toks
-    ]
+    if max(lengths, default=0) >= len(need):  # a very long line: extend the table for it
+        need += tuple(_vocabulary_needed(rules, k) for k in range(len(need), max(lengths) + 1))
+    # nested maps: the counting runs in C, with no Python step per line
+    known = map(sum, map(map, repeat(rules.vocabulary.__contains__), lines_toks))
+    return list(map(ge, known, map(need.__getitem__, lengths)))
 
 
 def _vocabulary_needed(rules: _Rules, k: int) -> int:
@@ -224,8 +225,9 @@ def clean(
     may_notice = _may_be_notices(toks, rules)
     repeated = _repeated(raw, rules, folded) if repetition else {}
     # a line none of these may take is left alone, unless a notice paragraph runs over it
-    busy = [r or a or c or i in repeated
-            for i, (r, a, c) in enumerate(zip(may_rule, may_anchor, may_notice, strict=True))]
+    busy = list(map(any, zip(may_rule, may_anchor, may_notice, strict=True)))
+    for i in repeated:
+        busy[i] = True
     reason: dict[int, str] = {}
     margins: tuple[dict[int, float], float] | None = None  # (PDF per page, text), on demand
 
