@@ -11,6 +11,11 @@ page break drops it into the middle of a sentence or a code table):
      title under a running header), unless it is a known section heading.
 Every line removed is recorded; every other non-blank line is kept, so kept + removed text
 accounts for all of the input.
+
+Speed, with the results of trying every rule on every line: the lines are folded and cut into
+words in batches, and each rule's exact test runs only on the lines a cheap test lets through
+(prefix gates for rules 1 and 3, a vocabulary bound for rule 2); the main loop skips the lines
+none of them may take, outside a notice paragraph.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from itertools import repeat
 from operator import ge
@@ -87,18 +92,17 @@ def _rules() -> _Rules:
     rep = data["repetition"]
     line_pat, line_ids = _alternation(lines)
     anchor_pat, anchor_ids = _alternation(anchors)
-    rules = _Rules(
+    share, min_words = float(data["shingles"]["min_share"]), int(data["shingles"]["min_words"])
+    return _Rules(
         line_pat, line_ids, anchor_pat, anchor_ids, shingles,
-        frozenset(w for gram in shingles for w in gram), (), notice_text, n,
-        float(data["shingles"]["min_share"]),
-        int(data["shingles"]["min_words"]), float(rep["min_share"]), int(rep["min_pages"]),
+        frozenset(w for gram in shingles for w in gram),
+        tuple(_vocabulary_needed(k, n, min_words, share) for k in range(_NEEDED_UP_TO)),
+        notice_text, n, share, min_words, float(rep["min_share"]), int(rep["min_pages"]),
         int(rep["edge_lines"]),
         # the line rules read the line with its spaces folded; a prefix so folded is a prefix
         line_gate=PrefixGate(line_pat, prepare=clean_space),
         anchor_gate=PrefixGate(anchor_pat),
     )
-    need = tuple(_vocabulary_needed(rules, k) for k in range(_NEEDED_UP_TO))
-    return replace(rules, vocabulary_needed=need)
 
 
 def _alternation(
@@ -138,21 +142,19 @@ def _may_be_notices(lines_toks: list[list[str]], rules: _Rules) -> list[bool]:
     lengths = list(map(len, lines_toks))
     need = rules.vocabulary_needed
     if max(lengths, default=0) >= len(need):  # a very long line: extend the table for it
-        need += tuple(_vocabulary_needed(rules, k) for k in range(len(need), max(lengths) + 1))
+        need += tuple(_vocabulary_needed(k, rules.n, rules.min_words, rules.min_share)
+                      for k in range(len(need), max(lengths) + 1))
     # nested maps: the counting runs in C, with no Python step per line
     known = map(sum, map(map, repeat(rules.vocabulary.__contains__), lines_toks))
     return list(map(ge, known, map(need.__getitem__, lengths)))
 
 
-def _vocabulary_needed(rules: _Rules, k: int) -> int:
+def _vocabulary_needed(k: int, n: int, min_words: int, min_share: float) -> int:
     """The fewest vocabulary words with which a line of k words may pass `_notice` (k + 1:
-    none), by the test `_notice` applies to its count of n-grams."""
-    n = rules.n
-    if k < max(rules.min_words, n):
+    none), by the very test `_notice` applies to its count of n-grams."""
+    if k < max(min_words, n):
         return k + 1
-    return next(
-        (v for v in range(k + 1) if max(v - n + 1, 0) / (k - n + 1) >= rules.min_share), k + 1
-    )
+    return next((v for v in range(k + 1) if max(v - n + 1, 0) / (k - n + 1) >= min_share), k + 1)
 
 
 def _notice(toks: list[str], rules: _Rules) -> str | None:
@@ -162,7 +164,7 @@ def _notice(toks: list[str], rules: _Rules) -> str | None:
     grams = len(toks) - n + 1
     grams_in_order = zip(*(toks[j:] for j in range(n)), strict=False)  # word n-grams
     found = list(filter(None, map(rules.shingles.get, grams_in_order)))
-    if len(found) / grams < rules.min_share:
+    if not found or len(found) / grams < rules.min_share:
         return None
     if len(set(found)) == 1:  # one notice, as nearly always
         rid, count = found[0], len(found)
@@ -258,9 +260,9 @@ def clean(
             block_right = max(block_right, line.x1 or float(len(line.text)))
 
     # 2b: short fragments (fewer words than a trigram) next to a removed notice line
-    for i, words_ in enumerate(toks):
-        if 0 < len(words_) < rules.n and i not in reason and _next_to_removed(lines, i, reason):
-            phrase = " " + " ".join(words_) + " "
+    for i, line_toks in enumerate(toks):
+        if 0 < len(line_toks) < rules.n and i not in reason and _next_to_removed(lines, i, reason):
+            phrase = " " + " ".join(line_toks) + " "
             for rid, text in rules.notice_text.items():
                 if phrase in text:
                     reason[i] = rid
