@@ -147,3 +147,34 @@ def test_front_notice_bound_never_hides_a_notice_line() -> None:
 def test_front_tokens_match_word_findall(text: str) -> None:
     folded = [fold(text), fold(text.upper()), "ascii only, here"]
     assert boilerplate._tokens(folded) == [WORD.findall(f) for f in folded]
+
+
+_FURNITURE = [
+    "Page 4 of 12", "page  7 /  9", "- 3 -", "8/12/26, 8:31 PM CG-MED-62 Resting Electrocardiogram",
+    "25. 4. 8. 오후 1:28 MED.00129 Gene Therapy", "https://www.example.com/abc.html 3/7",
+    "© 2025 Example Benefits Management, Inc. All rights reserved.", "COPYRIGHT 2020 X ALL RIGHTS RESERVED",
+    "Medical Policy SURG.00111", "Clinical UM Guideline  CG-MED-62", "Back to Top", "TOP", "-->",
+    "CPT Only – American Medical Association", "\u00a9 CPT only - American Medical Association page 2 of 9",
+]
+_NOTICE_OPENINGS = [
+    "Federal and State law, as well as contract language, and Medical Policy take precedence",
+    "No part of this publication may be reproduced, stored in a retrieval system",
+    "CPT\u00ae is a registered trademark of the American Medical Association.",
+    "Current Procedural Terminology (CPT) is a registered trademark of the American Medical Association",
+    "Copyright \u00a9 Acme Health Inc. All rights reserved.",
+    "Services provided by Acme Health, independent licensees of the Blue Cross",
+    "The AMA assumes no liability for data contained or not contained herein.",
+    "Free language assistance services are available.",
+]
+
+
+def test_front_prefix_gates_let_every_real_rule_match_through() -> None:
+    rules = boilerplate._rules()
+    for line in _FURNITURE:
+        assert boilerplate._line_rule(line, rules) is not None, line
+        assert rules.line_gate(line), line
+    for line in _NOTICE_OPENINGS:
+        folded = fold(line)
+        assert boilerplate._anchor(folded, rules) is not None, line
+        assert rules.anchor_gate(folded), line
+    assert not rules.line_gate("The treatment is") and not rules.anchor_gate("widget therapy")
