@@ -1,5 +1,6 @@
-"""Small text helpers shared by the stages: folding for comparison, word tokens, and gates
-that read many lines in one scan.
+"""Small text helpers shared by the stages: folding for comparison (also of many lines at
+once), word tokens, and gates that read many lines in one scan or judge a line by its first
+characters (`PrefixGate`).
 
 Joined gates (speed only, never a result): a stage that tries a set of patterns on every line
 of a document pays the regex module's per-call cost (a `timeout=` alone costs microseconds) on
