@@ -15,8 +15,8 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
-from itertools import accumulate
-from operator import add
+from itertools import accumulate, compress
+from operator import add, not_
 
 import regex
 
@@ -63,8 +63,8 @@ def fold_lines(texts: list[str]) -> list[str]:
     and split in C, each row stripped by a C-level map, and only the rows found holding other
     white space than single spaces folded on their own (a few calls per text cost more than
     the work). Any other text is folded alone (NFKC is slow on long text, even ASCII)."""
-    plain = [text.isascii() for text in texts]
-    batch = texts if all(plain) else [text for text, ok in zip(texts, plain, strict=True) if ok]
+    plain = list(map(str.isascii, texts))
+    batch = texts if all(plain) else list(compress(texts, plain))
     joined = "\n".join(batch).lower()
     rows = joined.split("\n") if batch else []
     if len(rows) != len(batch):  # a text holds a line feed
@@ -85,8 +85,14 @@ def fold_lines(texts: list[str]) -> list[str]:
         rows[k] = " ".join(rows[k].split())
     if batch is texts:
         return rows
-    folded = iter(rows)
-    return [next(folded) if ok else fold(text) for text, ok in zip(texts, plain, strict=True)]
+    out: list[str] = []  # the ASCII rows in runs, each other text folded between them
+    taken = 0
+    for k in compress(range(len(texts)), map(not_, plain)):
+        run = k - len(out)  # the ASCII texts before text k not placed yet
+        out += rows[taken : taken + run]
+        taken += run
+        out.append(fold(texts[k]))
+    return out + rows[taken:]
 
 
 # --- regex time limits -----------------------------------------------------------------------
