@@ -20,9 +20,10 @@ none of them may take, outside a notice paragraph.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import repeat
@@ -140,21 +141,38 @@ def _may_be_notices(lines_toks: list[list[str]], rules: _Rules) -> list[bool]:
     C: a notice's n-gram has all its words in the notices' vocabulary, and v such words make
     at most v - n + 1 n-grams, so a line of k words needs `_vocabulary_needed(k)` of them."""
     lengths = list(map(len, lines_toks))
-    need = rules.vocabulary_needed
-    if max(lengths, default=0) >= len(need):  # a very long line: extend the table for it
-        need += tuple(_vocabulary_needed(k, rules.n, rules.min_words, rules.min_share)
-                      for k in range(len(need), max(lengths) + 1))
+    table = rules.vocabulary_needed
+    if max(lengths, default=0) < len(table):
+        need: Iterable[int] = map(table.__getitem__, lengths)
+    else:  # a very long line computes its own
+        need = [table[k] if k < len(table)
+                else _vocabulary_needed(k, rules.n, rules.min_words, rules.min_share)
+                for k in lengths]
     # nested maps: the counting runs in C, with no Python step per line
     known = map(sum, map(map, repeat(rules.vocabulary.__contains__), lines_toks))
-    return list(map(ge, known, map(need.__getitem__, lengths)))
+    return list(map(ge, known, need))
 
 
 def _vocabulary_needed(k: int, n: int, min_words: int, min_share: float) -> int:
     """The fewest vocabulary words with which a line of k words may pass `_notice` (k + 1:
-    none), by the very test `_notice` applies to its count of n-grams."""
+    none), by the very test `_notice` applies to its count of n-grams: v words make at most
+    x = v - n + 1 of them, and x / grams >= min_share must hold (found from its real-number
+    solution, then checked in floating point as `_notice` checks it)."""
     if k < max(min_words, n):
         return k + 1
-    return next((v for v in range(k + 1) if max(v - n + 1, 0) / (k - n + 1) >= min_share), k + 1)
+    grams = k - n + 1
+
+    def ok(x: int) -> bool:
+        return max(x, 0) / grams >= min_share
+
+    if ok(0):
+        return 0
+    x = max(math.ceil(min_share * grams), 1)
+    while x > 1 and ok(x - 1):
+        x -= 1
+    while x <= grams and not ok(x):
+        x += 1
+    return x + n - 1 if x <= grams else k + 1
 
 
 def _notice(toks: list[str], rules: _Rules) -> str | None:
