@@ -178,3 +178,11 @@ def test_front_prefix_gates_let_every_real_rule_match_through() -> None:
         assert boilerplate._anchor(folded, rules) is not None, line
         assert rules.anchor_gate(folded), line
     assert not rules.line_gate("The treatment is") and not rules.anchor_gate("widget therapy")
+
+
+def test_front_notice_bound_of_a_very_long_line() -> None:
+    # one line of a text without line breaks: its bound is computed alone, not tabulated up to it
+    rules = boilerplate._rules()
+    words_ = WORD.findall(next(iter(rules.notice_text.values())))
+    line = (words_ * (60_000 // len(words_) + 1))[:60_000]
+    assert boilerplate._may_be_notices([line, ["widget"] * 60_000], rules) == [True, False]
