@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import repeat
+from itertools import compress, repeat
 from operator import ge
 
 import regex
@@ -204,26 +204,20 @@ def _repeated(raw: RawDocument, rules: _Rules, folded: list[str]) -> dict[int, s
     for line in raw.lines:
         by_page[line.page].append(line)
     seen: dict[str, set[int]] = defaultdict(set)
-    edges: list[tuple[Line, str]] = []
+    edges: list[tuple[Line, str, bool]] = []  # (line, key, in the top half of its page)
     for page, lines in by_page.items():
         for pos, line in enumerate(lines):
             if pos < rules.edge or pos >= len(lines) - rules.edge:
                 key = _DIGITS.sub("#", folded[line.index])
                 seen[key].add(page)
-                edges.append((line, key))
+                edges.append((line, key, pos < len(lines) / 2))
     need = max(rules.rep_pages, rules.rep_share * len(raw.pages))
     out: dict[int, str] = {}
-    for line, key in edges:
+    for line, key, upper in edges:
         if len(seen[key]) >= need and len(key) > 1:
-            top = line.top is None or line.top < 120
-            head = top and _is_top(line, by_page)
+            head = (line.top is None or line.top < 120) and upper
             out[line.index] = "running_header" if head else "running_footer"
     return out
-
-
-def _is_top(line: Line, by_page: dict[int, list[Line]]) -> bool:
-    lines = by_page[line.page]
-    return lines.index(line) < len(lines) / 2
 
 
 def clean(
@@ -278,9 +272,9 @@ def clean(
             block_right = max(block_right, line.x1 or float(len(line.text)))
 
     # 2b: short fragments (fewer words than a trigram) next to a removed notice line
-    for i, line_toks in enumerate(toks):
-        if 0 < len(line_toks) < rules.n and i not in reason and _next_to_removed(lines, i, reason):
-            phrase = " " + " ".join(line_toks) + " "
+    for i in compress(range(len(toks)), map(range(1, rules.n).__contains__, map(len, toks))):
+        if i not in reason and _next_to_removed(lines, i, reason):
+            phrase = " " + " ".join(toks[i]) + " "
             for rid, text in rules.notice_text.items():
                 if phrase in text:
                     reason[i] = rid
