@@ -288,13 +288,20 @@ class PrefixGate:
 
     Speed only, never a result: a stage that tries a pattern at the start of every line asks
     the gate first, and tries the pattern only on the lines it lets through. The gate judges a
-    new prefix once, by a partial match (the regex module's `partial=True`: the prefix matches,
+    new prefix once, by a partial match (the regex module's `partial=True`: the probe matches,
     or a longer text starting with it could), and remembers the answer: lines share their first
     characters across a document and a batch, so most lines cost one dictionary look-up, where
-    trying an alternation of many rules costs about a microsecond a line. Every text that
-    `pattern.match` accepts passes (its prefix is the start of that match). `prepare` maps a
+    trying an alternation of many rules costs about a microsecond a line. `prepare` maps a
     text's prefix to a prefix of the text the pattern is tried on (e.g. `clean_space`, which
     keeps a prefix a prefix). The memo holds at most `memo_size` prefixes.
+
+    Why it never shuts out a text that `pattern.match` accepts: the probe is the longest start
+    of the (prepared) prefix that ends with a word character, and the partial match retraces
+    the text's match over it. Only zero-width tests at the probe's end could read it otherwise:
+    "$", "\\Z" and lookaheads needing more text pass or stay partial, "\\b" holds after a word
+    character, a negative lookahead of one character class holds at an end; "\\B" and other
+    negative lookarounds may not, so a pattern holding them (or anything `edge_sensitive`
+    refuses) gets no gate: every text passes.
     """
 
     def __init__(
@@ -308,22 +315,33 @@ class PrefixGate:
         self.width = width
         self.prepare = prepare
         self.memo_size = memo_size
+        self.blind = ("\\B" in pattern.pattern or bool(pattern.flags & regex.REVERSE)
+                      or edge_sensitive(pattern.pattern, pattern.flags))
         self._memo: dict[str, bool] = {}
 
     def __call__(self, text: str) -> bool:
+        if self.blind:
+            return True
         key = text[: self.width]
         hit = self._memo.get(key)
         if hit is None:
             probe = self.prepare(key) if self.prepare is not None else key
-            hit = self.pattern.match(probe, partial=True) is not None
+            m = _TO_LAST_WORD_CHAR.match(probe)
+            hit = self.pattern.match(m.group() if m else "", partial=True) is not None
             if len(self._memo) < self.memo_size:
                 self._memo[key] = hit
         return hit
 
     def hits(self, texts: list[str]) -> list[bool]:
         """The gate's answer for each text (one pass of look-ups, then the new prefixes)."""
+        if self.blind:
+            return [True] * len(texts)
         width, memo = self.width, self._memo
         out = [memo.get(text[:width]) for text in texts]
         if None in out:
             return [self(t) if hit is None else hit for t, hit in zip(texts, out, strict=True)]
         return out  # type: ignore[return-value]  # no None left
+
+
+# a probe's longest start that ends with a word character
+_TO_LAST_WORD_CHAR = regex.compile(r".*\w", regex.S)

@@ -45,3 +45,11 @@ def test_textutil_prefix_gate_never_misses_a_match(width: int) -> None:
             assert spaced(line)
     assert plain.hits(_LINES) == [plain(line) for line in _LINES]
     assert not plain("Medical necessity")  # the gate does shut lines out
+
+
+def test_textutil_prefix_gate_reads_word_boundaries_and_refuses_blind_spots() -> None:
+    # a probe cut after a space would see no boundary before "b"; it is cut after "a" instead
+    gate = PrefixGate(regex.compile(r"a \bb", regex.I), width=2)
+    assert gate("a b") and not gate("x b")
+    for src in (r"a\B", r"a(?!$)", r"(?!x)a"):  # may fail at a probe's end: no gate
+        assert PrefixGate(regex.compile(src), width=1)("zzz")
