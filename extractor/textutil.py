@@ -1,5 +1,6 @@
-"""Small text helpers shared by the stages: folding for comparison, word tokens, and gates
-that read many lines in one scan.
+"""Small text helpers shared by the stages: folding for comparison (also of many lines at
+once), word tokens, and gates that read many lines in one scan or judge a line by its first
+characters (`PrefixGate`).
 
 Joined gates (speed only, never a result): a stage that tries a set of patterns on every line
 of a document pays the regex module's per-call cost (a `timeout=` alone costs microseconds) on
@@ -12,9 +13,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import accumulate, compress
+from operator import add, not_
 from typing import Protocol
 
 import regex
@@ -57,6 +60,47 @@ def more_words(text: str, n: int) -> bool:
 def words(text: str) -> list[str]:
     """Folded word tokens (letters and digits)."""
     return WORD.findall(fold(text))
+
+
+# ASCII white space other than the space itself (`str.split()` splits at each)
+_ASCII_SPACES = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f"
+
+
+def fold_lines(texts: list[str]) -> list[str]:
+    """`[fold(t) for t in texts]`, the ASCII texts at once: joined by line feeds, lower-cased
+    and split in C, each row stripped by a C-level map, and only the rows found holding other
+    white space than single spaces folded on their own (a few calls per text cost more than
+    the work). Any other text is folded alone (NFKC is slow on long text, even ASCII)."""
+    plain = list(map(str.isascii, texts))
+    batch = texts if all(plain) else list(compress(texts, plain))
+    joined = "\n".join(batch).lower()
+    rows = joined.split("\n") if batch else []
+    if len(rows) != len(batch):  # a text holds a line feed
+        return [fold(text) for text in texts]
+    if any(ch in joined for ch in _ASCII_SPACES):  # rare: find such rows one by one
+        messy = [k for k, row in enumerate(rows) if not row.isprintable()]
+    else:
+        messy = []
+    if "  " in joined:  # runs of spaces: find their rows
+        ends = list(map(add, accumulate(map(len, rows)), range(len(rows))))  # each row's LF
+        at = joined.find("  ")
+        while at >= 0:
+            k = bisect_left(ends, at)
+            messy.append(k)
+            at = joined.find("  ", ends[k] + 1)
+    rows = list(map(str.strip, rows))
+    for k in messy:
+        rows[k] = " ".join(rows[k].split())
+    if batch is texts:
+        return rows
+    out: list[str] = []  # the ASCII rows in runs, each other text folded between them
+    taken = 0
+    for k in compress(range(len(texts)), map(not_, plain)):
+        run = k - len(out)  # the ASCII texts before text k not placed yet
+        out += rows[taken : taken + run]
+        taken += run
+        out.append(fold(texts[k]))
+    return out + rows[taken:]
 
 
 # --- regex time limits -----------------------------------------------------------------------
@@ -242,47 +286,6 @@ def line_start_hits(gate: regex.Pattern[str], texts: list[str]) -> list[bool] | 
     except TimeoutError:
         return None
     return out
-
-
-# --- line-start gates -------------------------------------------------------------------------
-
-# A line-start gate answers "can `pattern.match` succeed on this text?" from the text's first
-# few characters, remembered per process: most lines open with words none of a vocabulary's
-# patterns can open with, and a dictionary look-up costs far less than trying an alternation
-# of many patterns at the line's start (~2 us for codes' header/group/skip patterns).
-#
-# Why it is exact (never False where the pattern matches): the probe is K, the longest prefix
-# of the first `width` characters that ends with a word character (\w; empty when none does).
-# If the pattern matches a text T from its start, `pattern.match(K, partial=True)` retraces
-# the same path over K and, where it needs a character past K, reports a partial match. What
-# may read K's end differently from T are zero-width tests there: "$", "\Z" and lookaheads
-# that need characters pass or stay partial, a negative lookahead of one character class
-# holds at an end, and "\b" holds after a word character whatever follows. Unsafe are "\B"
-# (false at K's end, maybe true in T) and other negative lookarounds ("(?!$)"): patterns with
-# them (or with what `edge_sensitive` refuses for the same kind of reason) get no gate.
-_START_KEY = regex.compile(r".*\w", regex.S)
-_START_MEMO_MAX = 1 << 15  # distinct prefixes kept per gate before the memo starts over
-
-
-def start_gate(pattern: regex.Pattern[str], width: int = 4) -> Callable[[str], bool]:
-    """A test that is False only where `pattern.match(text)` surely fails, decided by the first
-    `width` characters of the text (see above); always True for a pattern it cannot read."""
-    src = pattern.pattern
-    if "\\B" in src or pattern.flags & regex.REVERSE or edge_sensitive(src, pattern.flags):
-        return lambda text: True
-    memo: dict[str, bool] = {}
-
-    def may_match(text: str) -> bool:
-        head = text[:width]
-        hit = memo.get(head)
-        if hit is None:
-            if len(memo) >= _START_MEMO_MAX:
-                memo.clear()
-            m = _START_KEY.match(head)
-            hit = memo[head] = pattern.match(m.group() if m else "", partial=True) is not None
-        return hit
-
-    return may_match
 
 
 # --- literal gates ----------------------------------------------------------------------------
@@ -614,3 +617,70 @@ def lines_with(
             found.add(word)
     if found:
         yield last, found
+
+
+# --- prefix gates -----------------------------------------------------------------------------
+
+
+class PrefixGate:
+    """May `pattern` match at the start of a text, judged from its first `width` characters?
+
+    Speed only, never a result: a stage that tries a pattern at the start of every line asks
+    the gate first, and tries the pattern only on the lines it lets through. The gate judges a
+    new prefix once, by a partial match (the regex module's `partial=True`: the probe matches,
+    or a longer text starting with it could), and remembers the answer: lines share their first
+    characters across a document and a batch, so most lines cost one dictionary look-up, where
+    trying an alternation of many rules costs about a microsecond a line. `prepare` maps a
+    text's prefix to a prefix of the text the pattern is tried on (e.g. `clean_space`, which
+    keeps a prefix a prefix). The memo holds at most `memo_size` prefixes.
+
+    Why it never shuts out a text that `pattern.match` accepts: the probe is the longest start
+    of the (prepared) prefix that ends with a word character, and the partial match retraces
+    the text's match over it. Only zero-width tests at the probe's end could read it otherwise:
+    "$", "\\Z" and lookaheads needing more text pass or stay partial, "\\b" holds after a word
+    character, a negative lookahead of one character class holds at an end; "\\B" and other
+    negative lookarounds may not, so a pattern holding them (or anything `edge_sensitive`
+    refuses) gets no gate: every text passes.
+    """
+
+    def __init__(
+        self,
+        pattern: regex.Pattern[str],
+        width: int = 3,
+        prepare: Callable[[str], str] | None = None,
+        memo_size: int = 1 << 16,
+    ) -> None:
+        self.pattern = pattern
+        self.width = width
+        self.prepare = prepare
+        self.memo_size = memo_size
+        self.blind = ("\\B" in pattern.pattern or bool(pattern.flags & regex.REVERSE)
+                      or edge_sensitive(pattern.pattern, pattern.flags))
+        self._memo: dict[str, bool] = {}
+
+    def __call__(self, text: str) -> bool:
+        if self.blind:
+            return True
+        key = text[: self.width]
+        hit = self._memo.get(key)
+        if hit is None:
+            probe = self.prepare(key) if self.prepare is not None else key
+            m = _TO_LAST_WORD_CHAR.match(probe)
+            hit = self.pattern.match(m.group() if m else "", partial=True) is not None
+            if len(self._memo) < self.memo_size:
+                self._memo[key] = hit
+        return hit
+
+    def hits(self, texts: list[str]) -> list[bool]:
+        """The gate's answer for each text (one pass of look-ups, then the new prefixes)."""
+        if self.blind:
+            return [True] * len(texts)
+        width, memo = self.width, self._memo
+        out = [memo.get(text[:width]) for text in texts]
+        if None in out:
+            return [self(t) if hit is None else hit for t, hit in zip(texts, out, strict=True)]
+        return out  # type: ignore[return-value]  # no None left
+
+
+# a probe's longest start that ends with a word character
+_TO_LAST_WORD_CHAR = regex.compile(r".*\w", regex.S)

@@ -62,7 +62,7 @@ from extractor import rules
 from extractor.context import Context
 from extractor.document import Line
 from extractor.models.contract import CodeEntry, CodeTable
-from extractor.textutil import limit, start_gate
+from extractor.textutil import PrefixGate, limit
 
 SKIP_KINDS = frozenset({"references", "history", "websites", "index"})
 UNSPECIFIED = "unspecified"
@@ -121,15 +121,15 @@ class _Rules:
     row: regex.Pattern[str]
     code: regex.Pattern[str]
     # False where the pattern cannot match the line from its start, read from the line's
-    # first characters (textutil.start_gate): most lines are prose that opens with a word no
+    # first characters (textutil.PrefixGate): most lines are prose that opens with a word no
     # header, group, note, skip line or code row opens with, and a look-up costs less than a
     # pattern call
-    header_start: Callable[[str], bool]
-    group_start: Callable[[str], bool]
-    note_start: Callable[[str], bool]
-    skip_start: Callable[[str], bool]
-    line_start: Callable[[str], bool]
-    row_start: Callable[[str], bool]
+    header_start: PrefixGate
+    group_start: PrefixGate
+    note_start: PrefixGate
+    skip_start: PrefixGate
+    line_start: PrefixGate
+    row_start: PrefixGate
 
 
 def _alternation(patterns: list[str]) -> regex.Pattern[str]:
@@ -199,12 +199,12 @@ def _rules() -> _Rules:
             rf"|\s+(?:to|through|thru)\s+[*†‡]?(?P<c>{bare})[*†‡]?)?",
             regex.V1,
         ),
-        header_start=start_gate(header),
-        group_start=start_gate(any_group),
-        note_start=start_gate(any_note),
-        skip_start=start_gate(any_skip),
-        line_start=start_gate(line_gate),
-        row_start=start_gate(row),
+        header_start=PrefixGate(header, width=4),
+        group_start=PrefixGate(any_group, width=4),
+        note_start=PrefixGate(any_note, width=4),
+        skip_start=PrefixGate(any_skip, width=4),
+        line_start=PrefixGate(line_gate, width=4),
+        row_start=PrefixGate(row, width=4),
     )
 
 

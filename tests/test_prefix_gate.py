@@ -1,4 +1,4 @@
-"""textutil.start_gate: a line-start gate is False only where the pattern cannot match."""
+"""textutil.PrefixGate: a line-start gate is False only where the pattern cannot match."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 import regex
 
 from extractor.extract import codes
-from extractor.textutil import start_gate
+from extractor.textutil import PrefixGate
 
 LINES = [
     "", " ", "-", "*CPT codes", "CPT", "CPT®", "CPT/HCPCS Codes", "HCPCS Code Description",
@@ -28,16 +28,16 @@ def _codes_patterns() -> list[regex.Pattern[str]]:
 
 
 @pytest.mark.parametrize("width", [1, 2, 3, 4, 8])
-def test_start_gate_never_refuses_a_match(width: int) -> None:
+def test_prefix_gate_never_refuses_a_match(width: int) -> None:
     for pattern in _codes_patterns():
-        gate = start_gate(pattern, width)
+        gate = PrefixGate(pattern, width)
         for line in LINES:
             if pattern.match(line):
                 assert gate(line), (pattern.pattern[:60], line)
 
 
-def test_start_gate_refuses_prose() -> None:
-    gate = start_gate(codes._rules().line_gate)
+def test_prefix_gate_refuses_prose() -> None:
+    gate = PrefixGate(codes._rules().line_gate, width=4)
     assert not gate("Patients with a history")
     assert not gate("In a review")
     assert gate("The use of the device")  # "The " may open "the following services ..."
@@ -54,14 +54,14 @@ def test_start_gate_refuses_prose() -> None:
         (r"(?i)strasse", "STRASSE"),
     ],
 )
-def test_start_gate_edges(src: str, text: str) -> None:
+def test_prefix_gate_edges(src: str, text: str) -> None:
     pattern = regex.compile(src, regex.V1)
     assert pattern.match(text)
     for width in (1, 2, 3, 4):
-        assert start_gate(pattern, width)(text)
+        assert PrefixGate(pattern, width)(text)
 
 
 @pytest.mark.parametrize("src", [r"ab\Bc", r"a(?!$)b", r"(?r)abc"])
-def test_start_gate_declines_what_it_cannot_read(src: str) -> None:
-    gate = start_gate(regex.compile(src))
+def test_prefix_gate_declines_what_it_cannot_read(src: str) -> None:
+    gate = PrefixGate(regex.compile(src), width=4)
     assert gate("zzz") and gate("")
