@@ -10,7 +10,7 @@ import pytest
 import regex
 
 from extractor.textutil import (
-    _FOLD,
+    _FOLD_MAP,
     candidate_lines,
     clean_space,
     edge_sensitive,
@@ -23,6 +23,7 @@ from extractor.textutil import (
 )
 
 _SPACES = re.compile(r"\s+")
+_FOLD = str.maketrans(_FOLD_MAP)  # the plain one-pass table fold's shortcuts must agree with
 
 
 def _fold_reference(text: str) -> str:
