@@ -71,7 +71,7 @@ from __future__ import annotations
 import itertools
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import regex
 from rapidfuzz import fuzz
@@ -173,6 +173,7 @@ _NAME_SEP = regex.compile(r"\s*,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*|\s+et\.?\s
 @dataclass(frozen=True, slots=True)
 class _Rules:
     list_headings: frozenset[str]
+    list_anchors: tuple[str, ...]  # a word of every list heading (see _anchors)
     stop_headings: frozenset[str]
     intro: tuple[regex.Pattern[str], ...]
     categories: tuple[tuple[str, regex.Pattern[str]], ...]
@@ -202,8 +203,10 @@ def _rules() -> _Rules:
         rf"|[\p{{Lu}}]['’][\p{{Lu}}][\p{{L}}'’\-]*)"
     )
     org = "|".join(sorted(map(regex.escape, data["orgs"]["keywords"]), key=len, reverse=True))
+    list_headings = frozenset(fold(h) for h in data["lists"]["headings"])
     return _Rules(
-        list_headings=frozenset(fold(h) for h in data["lists"]["headings"]),
+        list_headings=list_headings,
+        list_anchors=_anchors(list_headings),
         stop_headings=frozenset(fold(h) for h in data["lists"]["stop_headings"]),
         intro=tuple(regex.compile(p, regex.I) for p in data["lists"]["intro_patterns"]),
         categories=tuple(
@@ -221,6 +224,24 @@ def _rules() -> _Rules:
     )
 
 
+def _anchors(headings: frozenset[str]) -> tuple[str, ...]:
+    """Few words such that every heading holds one of them (a heading's longest word unless it
+    already holds a chosen one): a text whose folded form holds none of them has no line whose
+    heading key is one of `headings` (a key is the fold of a piece of its line)."""
+    out: list[str] = []
+    for h in sorted(headings, key=lambda h: (len(h), h)):
+        if not any(a in h for a in out):
+            out.append(max(h.split(), key=len))
+    return tuple(out)
+
+
+def _may_hold_list_heading(lines: list[Line]) -> bool:
+    """Could a line be a list heading? Settled for ASCII text in one scan (fold() of ASCII
+    text is its lower case); other text is read line by line (folding it costs more)."""
+    joined = " ".join(ln.text for ln in lines)
+    return not joined.isascii() or any(a in joined.lower() for a in _rules().list_anchors)
+
+
 def _head_key(text: str) -> str:
     # white space folded and length bounded first: _HEAD_TAIL is quadratic in long runs
     return fold(_HEAD_TAIL.sub("", _HEAD_NUMBER.sub("", " ".join(text.split())[:300])))
@@ -233,18 +254,31 @@ def _is_list_heading(text: str) -> bool:
     return key in _rules().list_headings
 
 
-def _is_stop_heading(text: str) -> bool:
-    return len(text.split()) <= 8 and _head_key(text) in _rules().stop_headings
+@dataclass(frozen=True, slots=True)
+class _Head:
+    """What a heading, or a short line in a list, says for heuristics 1-2."""
+
+    opens: bool  # a list heading ("References")
+    stops: bool  # a stop heading ("Associated Information")
+    category: str | None  # a category subheading ("Peer Reviewed Publications:" -> peer_reviewed)
 
 
-def _category(text: str) -> str | None:
-    if len(text.split()) > 14 or _NUM_LABEL.match(text) or not text[:1].isupper() or "http" in text:
-        return None
+def _head(text: str) -> _Head:
+    """The three readings of `text`, from one heading key."""
+    n = len(text.split())
+    if n > 14:
+        return _Head(False, False, None)
+    r = _rules()
     key = _head_key(text)
-    for cid, pat in _rules().categories:
-        if pat.fullmatch(key, timeout=limit(key, T)):
-            return cid
-    return None
+    category = None
+    if not _NUM_LABEL.match(text) and text[:1].isupper() and "http" not in text:
+        category = next(
+            (cid for cid, pat in r.categories if pat.fullmatch(key, timeout=limit(key, T))), None
+        )
+    return _Head(n <= 6 and key in r.list_headings, n <= 8 and key in r.stop_headings, category)
+
+
+_section_head = lru_cache(maxsize=1024)(_head)  # section headings recur from document to document
 
 
 # --- reference lists -------------------------------------------------------------------------
@@ -262,19 +296,24 @@ def _runs_of(node: SectionNode, parent: SectionNode | None, strict: bool = False
     """Heuristic 1-2: the list stretches of one section, with their categories. `strict` (a
     section of another kind): a list-heading line opens a list only if an entry follows it."""
     head = node.heading or ""
-    category = _category(head)
-    parent_lists = parent is not None and parent.kind == "references" and (
-        _is_list_heading(parent.heading or "") or lexicon("guideline").top(parent.heading or "")
-        == "references" and not _is_stop_heading(parent.heading or "")
-    )
+    top = lexicon("guideline").top
+    h = _section_head(head)
+    category = h.category
+    if parent is not None and parent.kind == "references":
+        ph = _section_head(parent.heading or "")
+        parent_lists = ph.opens or top(parent.heading or "") == "references" and not ph.stops
+    else:
+        parent_lists = False
     active = (
-        _is_list_heading(head)
+        h.opens
         or (category is not None and not strict)
-        or (not _is_stop_heading(head) and lexicon("guideline").top(head) == "references")
-        or (parent_lists and not _is_stop_heading(head))
+        or (not h.stops and top(head) == "references")
+        or (parent_lists and not h.stops)
     )
-    if category is None and not _is_list_heading(head) and parent_lists and head:
+    if category is None and not h.opens and parent_lists and head:
         category = head.strip().rstrip(":")
+    if strict and not active and not _may_hold_list_heading(node.lines):
+        return []  # (speed) only a list-heading line could open a list here, and none can
     runs: list[_Run] = []
     current: list[Line] = []
 
@@ -291,17 +330,19 @@ def _runs_of(node: SectionNode, parent: SectionNode | None, strict: bool = False
             if active:  # an entry line: no heading is this long, numbered or lower-case
                 current.append(ln)
             continue
-        if _is_list_heading(text):
+        if strict and not active and not _is_list_heading(text):
+            continue  # (speed) before a list opens, only a list heading changes anything
+        h = _head(text)
+        if h.opens:
             flush()
             nxt = lines[i + 1].text if i + 1 < len(lines) else ""
             active = not strict or bool(_NUM_LABEL.match(nxt) or _AUTHOR_START.match(nxt))
             continue
-        cat = _category(text)
-        if cat is not None and (active or not strict):
+        if h.category is not None and (active or not strict):
             flush()
-            category, active = cat, True
+            category, active = h.category, True
             continue
-        if _is_stop_heading(text):
+        if h.stops:
             flush()
             active = False
             continue
@@ -315,7 +356,7 @@ Entries = list[tuple[list[Line], str | None]]  # (lines, category) per reference
 
 
 def _is_list_section(node: SectionNode) -> bool:
-    return node.kind == "references" or _is_list_heading(node.heading or "")
+    return node.kind == "references" or _section_head(node.heading or "").opens
 
 
 def _reference_runs(ctx: Context) -> list[_Run]:
