@@ -61,7 +61,8 @@ In-text citations
      web page cited by its update year).
  11. The sentence a citation supports comes from the blank spaCy pipeline (extractor.nlp), in
      one pass over the stretches of the paragraphs that hold citations (two candidate sentence
-     breaks either side); a "sentence" over 1,500 characters is none.
+     breaks either side), of which the pipeline reads only what its token rules must settle
+     (extractor.nlp rules 3-4); a "sentence" over 1,500 characters is none.
  12. A pattern that times out on pathological text loses that entry's fields or that section's
      citations, never the document.
 """
@@ -1097,14 +1098,16 @@ def _window(text: str, p0: int, p1: int, lo: int, hi: int) -> tuple[int, int]:
 def _sentences(found: list[tuple[_Found, SectionNode]]) -> list[tuple[int, int] | None]:
     """Heuristic 11: the spaCy sentence holding each citation, in one pipeline pass over the
     stretches of the paragraphs that hold citations."""
-    from extractor.nlp import sentence_spans_many
+    from extractor.nlp import sentences_holding
 
     groups: dict[tuple[int, int], list[int]] = {}  # (node id, paragraph start) -> found idx
     bounds: dict[int, list[int]] = {}
     for i, (c, node) in enumerate(found):
-        starts = bounds.setdefault(node.id, _paragraph_bounds(node.textmap.text))
+        starts = bounds.get(node.id)
+        if starts is None:
+            starts = bounds[node.id] = _paragraph_bounds(node.textmap.text)
         groups.setdefault((node.id, starts[bisect_right(starts, c.start) - 1]), []).append(i)
-    texts: list[str] = []
+    items: list[tuple[str, list[int]]] = []
     origin: list[int] = []
     members: list[list[int]] = []
     for (nid, p0), idx in groups.items():
@@ -1116,17 +1119,16 @@ def _sentences(found: list[tuple[_Found, SectionNode]]) -> list[tuple[int, int] 
         lo = min(found[i][0].start for i in idx)
         hi = max(found[i][0].end for i in idx)
         w0, w1 = _window(text, p0, p1, lo, hi)
-        texts.append(text[w0:w1])
+        items.append((text[w0:w1], [found[i][0].start - w0 for i in idx]))
         origin.append(w0)
         members.append(idx)
     out: list[tuple[int, int] | None] = [None] * len(found)
-    for spans, w0, idx in zip(sentence_spans_many(texts) if texts else [], origin, members,
-                              strict=True):
-        for i in idx:
-            at = found[i][0].start - w0
-            hit = next(((w0 + s, w0 + e) for s, e in spans if s <= at < e), None)
+    for hits, w0, idx in zip(sentences_holding(items) if items else [], origin, members,
+                             strict=True):
+        for i, hit in zip(idx, hits, strict=True):
             # a "sentence" longer than any real one is text without punctuation: none
-            out[i] = hit if hit and hit[1] - hit[0] <= _MAX_SENTENCE else None
+            ok = hit is not None and hit[1] - hit[0] <= _MAX_SENTENCE
+            out[i] = (w0 + hit[0], w0 + hit[1]) if hit and ok else None
     return out
 
 
