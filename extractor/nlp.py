@@ -260,12 +260,10 @@ def sentences_holding(
     for k, (text, offsets) in enumerate(items):
         row: list[Span | None] = [None] * len(offsets)
         out.append(row)
-        if not needs_pipeline(text):
-            spans = _plain_spans(text)
-            for j, at in enumerate(offsets):
-                row[j] = next(((s, e) for s, e in spans if s <= at < e), None)
-            continue
-        breaks, unsure = _sure_breaks(text)
+        if needs_pipeline(text):
+            breaks, unsure = _sure_breaks(text)
+        else:  # rule 3: the sentences of _plain_spans, between its breaks
+            breaks, unsure = [m.end() for m in _PLAIN_BREAK.finditer(text)], []
         for j, at in enumerate(offsets):
             i = bisect_right(breaks, at)
             lo = breaks[i - 1] if i else 0

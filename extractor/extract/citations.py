@@ -143,7 +143,9 @@ _ABBREV_DOT = regex.compile(
 _PAREN_ACRONYM = regex.compile(r"\(([\p{Lu}][\p{Lu}\d&/\-]{1,11})\)")
 _PAREN = regex.compile(r"[(\[]([^()\[\]]{1,400})[)\]]")
 # `re` where a pattern reads the same in it (\d is Unicode Nd in both): calls cost half
-_HAS_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# four digits, 19xx or 20xx, not inside a longer number; led by the digits, not by the
+# look-behind, so that the scan jumps between 1s and 2s (five times faster on a section)
+_HAS_YEAR = re.compile(r"(?:19|20)(?<!\d{3})\d\d(?!\d)")
 _YEARS_ONLY = regex.compile(r"^\s*(" + YEAR + r")(?:\s*(?:,|;|and|&)\s*(" + YEAR + r"|[a-z]))*\s*$")
 _YEARS_TAIL = regex.compile(
     r"(?:^|[\s,])(?P<years>" + YEAR + r"(?:\s*,\s*(?:" + YEAR + r"|[a-z](?![\p{L}])))*)"
@@ -1014,9 +1016,10 @@ def _narrative(
     return []
 
 
-# what every form of heuristic 8b holds ("in 2019"), for a literal scan with `re` (whose \s
-# matches all that the regex module's does, and a few control characters more)
-_IN_YEAR_HINT = re.compile(r"[Ii]n\s+(?:19|20)\d\d")
+# what every form of heuristic 8b holds ("in 2019"), for a fast scan with `re` (whose \s
+# matches all that the regex module's does, and a few control characters more): led by the
+# literal "n", not by "[Ii]n" (a class), it runs six times faster
+_IN_YEAR_HINT = re.compile(r"n\s+(?:19|20)\d\d")
 
 
 def _in_year_forms(text: str) -> list[_Found]:
