@@ -717,6 +717,9 @@ def _patterns() -> dict[str, regex.Pattern[str]]:
 _NAME_BEFORE = regex.compile(
     r"(?:[\p{Lu}][\p{L}.'’&\-]*(?:\s+(?:of|for|and|on|in|the|&)\b)*\s+){0,9}[\p{Lu}][\p{L}.'’&\-]*\s*$"
 )
+# the last character _NAME_BEFORE cannot hold (a reverse search: the rightmost): its match
+# starts after it, so the search for it (tried at every position) starts there
+_NOT_IN_NAME = regex.compile(r"(?r)[^\p{L}.'’&\-\s]")
 
 
 def _is_subsequence(short: str, long: str) -> bool:
@@ -735,7 +738,9 @@ def _doc_acronyms(ctx: Context, references: list[Reference]) -> frozenset[str]:
             window = text[max(0, m.start() - 120):m.start()]
             if not _names_org(window):
                 continue
-            name = _NAME_BEFORE.search(window, timeout=limit(window, T))
+            stop = _NOT_IN_NAME.search(window)
+            name = _NAME_BEFORE.search(window, stop.end() if stop else 0,
+                                       timeout=limit(window, T))
             acr = _NOT_UPPER.sub("", m.group(1))
             if not name or not acr:
                 continue
@@ -871,9 +876,21 @@ _PAIR_BREAK = regex.compile(
 )
 
 
+_YEARISH = re.compile(r"(?:19|20)\d\d")
+_CAPITAL = regex.compile(r"\p{Lu}")
+
+
+def _break_after_year(content: str) -> bool:
+    """Could _PAIR_BREAK break `content` after a year? Only if a capital follows a year."""
+    year = _YEARISH.search(content)
+    return year is not None and _CAPITAL.search(content, year.end()) is not None
+
+
 def _segments(content: str) -> list[tuple[int, str]]:
     """Split a bracket's content into author-year pairs: at ";", and after a year where a new
     name follows ("Tracy, 2012 and Yancy, 2013")."""
+    if ";" not in content and not _break_after_year(content):
+        return [(0, content)]  # (speed) the common single pair
     out: list[tuple[int, str]] = []
     pos = 0
     for m in _PAIR_BREAK.finditer(content, timeout=limit(content, T)):
@@ -897,7 +914,7 @@ def _parenthetical(
         if not first_year:
             prev_authors = None
             continue
-        if _YEARS_ONLY.match(stripped):
+        if stripped[0] in "12" and _YEARS_ONLY.match(stripped):  # (speed) it opens with a year
             if prev_authors:
                 for y in _years(stripped):
                     out.append(_Found(prev_authors, y, start + lead, start + lead + len(stripped)))
@@ -1088,6 +1105,8 @@ def _ref_keys(references: list[Reference]) -> list[_RefKey]:
 def _link(cites: list[tuple[_Found, int]], references: list[Reference]) -> dict[int, int]:
     """Heuristic 10: citation position -> reference index (failing a year match, the same
     author with the year anywhere in the entry, as web pages cite their update year)."""
+    if not references:
+        return {}
     keys = _ref_keys(references)
     by_year: dict[str, list[_RefKey]] = {}
     for k in keys:
