@@ -85,7 +85,7 @@ from extractor.rules import load
 from extractor.segment.paragraphs import is_double_spaced
 from extractor.segment.sections import SectionNode, lexicon
 from extractor.textmap import TextMap
-from extractor.textutil import fold, limit
+from extractor.textutil import alternation, fold, limit
 
 T = 0.2  # regex timeout (s) for the few patterns that scan free text
 
@@ -183,6 +183,7 @@ class _Rules:
     stop_headings: frozenset[str]
     intro: tuple[regex.Pattern[str], ...]
     categories: tuple[tuple[str, regex.Pattern[str]], ...]
+    any_category: regex.Pattern[str]  # their alternation: one call where none matches
     collectives: str  # alternation of patterns
     collective_word: regex.Pattern[str]
     work_nouns: frozenset[str]
@@ -222,6 +223,8 @@ def _rules() -> _Rules:
         categories=tuple(
             (c["id"], regex.compile(c["pattern"], regex.I)) for c in data["categories"]
         ),
+        any_category=regex.compile(alternation([c["pattern"] for c in data["categories"]]),
+                                   regex.I),
         collectives="|".join(names["collectives"]),
         collective_word=regex.compile("|".join(names["collectives"])),
         work_nouns=frozenset(names["work_nouns"]),
@@ -276,8 +279,15 @@ def _may_hold_list_heading(lines: list[Line]) -> bool:
 
 
 def _head_key(text: str) -> str:
-    # white space folded and length bounded first: _HEAD_TAIL is quadratic in long runs
-    return fold(_HEAD_TAIL.sub("", _HEAD_NUMBER.sub("", " ".join(text.split())[:300])))
+    key = " ".join(text.split())[:300]  # white space folded, length bounded
+    if number := _HEAD_NUMBER.match(key):
+        key = key[number.end():]
+    # the tail "(?:\s+top)?[\s:.\-–]*$" (case-insensitive) dropped by string methods: a
+    # regex search for it tries every position (ten times the cost on a line)
+    key = key.rstrip(" :.-–")
+    if key[-4:].lower() == " top":
+        key = key[:-4]
+    return fold(key)
 
 
 def _is_list_heading(text: str) -> bool:
@@ -304,7 +314,8 @@ def _head(text: str) -> _Head:
     r = _rules()
     key = _head_key(text)
     category = None
-    if not _NUM_LABEL.match(text) and text[:1].isupper() and "http" not in text:
+    if (not _NUM_LABEL.match(text) and text[:1].isupper() and "http" not in text
+            and r.any_category.fullmatch(key, timeout=limit(key, T))):
         category = next(
             (cid for cid, pat in r.categories if pat.fullmatch(key, timeout=limit(key, T))), None
         )
