@@ -553,9 +553,17 @@ def _org_name(text: str) -> tuple[str, int]:
     return text[:end].strip(), end
 
 
-def _authors(text: str) -> tuple[list[str], int]:
-    """Leading author list (surnames, or one organisation) and the offset where it ends."""
-    apa = _APA_YEAR.match(text, timeout=limit(text, T))
+def _apa_year(text: str) -> regex.Match[str] | None:
+    """_APA_YEAR's match: none without "(19" or "(20" (a literal test first: the pattern's
+    lazy author run is tried at up to 400 lengths)."""
+    if "(19" not in text and "(20" not in text:
+        return None
+    return _APA_YEAR.match(text, timeout=limit(text, T))
+
+
+def _authors(text: str, apa: regex.Match[str] | None) -> tuple[list[str], int]:
+    """Leading author list (surnames, or one organisation) and the offset where it ends;
+    `apa` is _apa_year(text)."""
     if apa and (people := _APA_PERSON.findall(apa.group("authors"))):
         return people, apa.end()
     stop = _AUTHORS_END.search(text, timeout=limit(text, T))
@@ -605,10 +613,10 @@ def _parse_reference(raw: str) -> dict[str, object]:
     if m := _PMID.search(raw):
         out["pmid"] = m.group(1)
     out["url"] = _url(raw)
-    authors, end = _authors(raw)
+    apa = _apa_year(raw)
+    authors, end = _authors(raw, apa)
     out["authors"] = authors
     block = _journal_block(raw, max(end - 1, 0))
-    apa = _APA_YEAR.match(raw, timeout=limit(raw, T))
     if apa:
         out["year"] = apa.group("year")
         j = _APA_JOURNAL.search(raw, apa.end() - 1, timeout=limit(raw, T))
