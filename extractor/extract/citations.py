@@ -239,24 +239,29 @@ def _rules() -> _Rules:
     )
 
 
-# Typographic punctuation and spaces as ASCII ones: neither is a word character (for \b) nor
-# has a case, so a text that is ASCII but for them reads the same either way.
-_ASCII_PUNCT = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
-    "\u00a0": " ", "\u2026": ".", "\u00ae": "#", "\u2122": "#", "\u00a9": "#", "\u2022": "*",
-})
+# Typographic punctuation and spaces: like ASCII punctuation, neither a word character (for
+# \b, in `re` and in the regex module) nor cased, so that in a text holding no other non-ASCII
+# character, the lower case of its words is their fold() and their IGNORECASE reading.
+_NOT_PLAIN = re.compile(
+    "[^\x00-\x7f\u2018\u2019\u201c\u201d\u2013\u2014\u00a0\u2026\u00ae\u2122\u00a9\u2022]"
+)
+
+
+def _plain(text: str) -> bool:
+    """Is `text` ASCII but for typographic punctuation?"""
+    return text.isascii() or _NOT_PLAIN.search(text) is None
 
 
 def _names_org(text: str) -> bool:
-    """Does `text` hold an organisation keyword (rules: orgs.keywords)? ASCII text is read lower
-    cased by `re` without IGNORECASE, which compares ASCII letters exactly as the regex
-    module's case-insensitive match does, four times faster (a name, a 120-character window)."""
+    """Does `text` hold an organisation keyword (rules: orgs.keywords)? Text that is ASCII but
+    for typographic punctuation is read lower cased by `re` without IGNORECASE, which compares
+    ASCII letters exactly as the regex module's case-insensitive match does, four times faster
+    (a name, a 120-character window)."""
     r = _rules()
     if text.isalpha() and text.isascii():  # one word: the keyword must be the whole of it
         return text.lower() in r.org_words
-    plain = text if text.isascii() else text.translate(_ASCII_PUNCT)
-    if plain.isascii():
-        return r.org_keywords_lower.search(plain.lower()) is not None
+    if _plain(text):
+        return r.org_keywords_lower.search(text.lower()) is not None
     return r.org_keywords.search(text, timeout=limit(text, T)) is not None
 
 
@@ -273,7 +278,8 @@ def _anchors(headings: frozenset[str]) -> tuple[str, ...]:
 
 def _may_hold_list_heading(lines: list[Line]) -> bool:
     """Could a line be a list heading? Settled for ASCII text in one scan (fold() of ASCII
-    text is its lower case); other text is read line by line (folding it costs more)."""
+    text is its lower case); other text is read line by line (folding it, or even testing
+    which characters it holds, costs about as much)."""
     joined = " ".join(ln.text for ln in lines)
     return not joined.isascii() or any(a in joined.lower() for a in _rules().list_anchors)
 
