@@ -72,6 +72,7 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -1236,13 +1237,34 @@ def _sentences(found: list[tuple[_Found, SectionNode]]) -> list[tuple[int, int] 
     return out
 
 
+def _brackets(text: str) -> Iterator[regex.Match[str]]:
+    """_PAREN.finditer(text): the pattern tried only where a bracket opens, those found by
+    str.find (the regex module scans for a set of characters ten times slower)."""
+    pos = 0
+    paren, square = text.find("("), text.find("[")
+    while True:
+        if 0 <= paren < pos:
+            paren = text.find("(", pos)
+        if 0 <= square < pos:
+            square = text.find("[", pos)
+        if paren < 0 and square < 0:
+            return
+        at = paren if square < 0 or 0 <= paren < square else square
+        m = _PAREN.match(text, at)
+        if m:
+            yield m
+            pos = m.end()
+        else:
+            pos = at + 1
+
+
 def _section_citations(
     text: str, acronyms: frozenset[str], ref_names: set[str]
 ) -> list[_Found]:
     """Heuristics 6-8 over one section's clean text, in text order."""
     para_starts = _paragraph_bounds(text)
     items: list[_Found] = []
-    for m in _PAREN.finditer(text):
+    for m in _brackets(text):
         if not _HAS_YEAR.search(m.group(1)):
             continue
         if _YEARS_ONLY.match(m.group(1)):
