@@ -377,12 +377,16 @@ def _runs_of(node: SectionNode, parent: SectionNode | None, strict: bool = False
     lines = node.lines
     for i, ln in enumerate(lines):
         text = ln.text.strip()
-        if len(text) > 120 or not text[:1].isupper() or _NUM_LABEL.match(text):
+        if strict and not active:
+            # (speed) before a list opens, only a list heading changes anything: the same
+            # tests as below, the cheap word count before the label pattern
+            if (len(text) > 120 or not text[:1].isupper() or len(text.split()) > 6
+                    or _NUM_LABEL.match(text) or not _is_list_heading(text)):
+                continue
+        elif len(text) > 120 or not text[:1].isupper() or _NUM_LABEL.match(text):
             if active:  # an entry line: no heading is this long, numbered or lower-case
                 current.append(ln)
             continue
-        if strict and not active and not _is_list_heading(text):
-            continue  # (speed) before a list opens, only a list heading changes anything
         h = _head(text)
         if h.opens:
             flush()
