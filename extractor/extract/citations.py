@@ -1295,8 +1295,8 @@ def extract_citations(ctx: Context, references: list[Reference]) -> list[Citatio
         if node.kind in _SKIP_KINDS or not node.lines or _is_list_section(node):
             continue
         text = node.textmap.text
-        if not _HAS_YEAR.search(text):
-            continue
+        if "19" not in text and "20" not in text or not _HAS_YEAR.search(text):
+            continue  # (the literal tests first: str finds them ten times faster)
         try:
             found += [(c, node) for c in _section_citations(text, acronyms, ref_names)]
         except TimeoutError:  # a pathological section: the others still count
