@@ -54,3 +54,11 @@ def test_citations_one_bracket_pair_without_a_later_capital() -> None:
     for text in _texts(3000, 5):
         if ";" not in text and not C._break_after_year(text):
             assert C._PAIR_BREAK.search(text) is None, text
+
+
+def test_citations_sentence_breaks_led_by_the_stop() -> None:
+    for text in _texts(2000, 6) + ["Smith et al. The end. U.S. Food. Next (A, 2019). “Q” e.g. X"]:
+        for pos, endpos in ((0, len(text)), (3, max(3, len(text) - 2))):
+            assert [m.span() for m in C._sent_breaks(text, pos, endpos)] == [
+                m.span() for m in C._SENT_BREAK.finditer(text, pos, endpos)
+            ]
