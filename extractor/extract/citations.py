@@ -281,7 +281,8 @@ def _may_hold_list_heading(lines: list[Line]) -> bool:
     """Could a line be a list heading? Settled for ASCII text in one scan (fold() of ASCII
     text is its lower case); other text is read line by line (folding it, or even testing
     which characters it holds, costs about as much)."""
-    joined = " ".join(ln.text for ln in lines)
+    # (a heading is at most 120 characters: longer lines are no candidates)
+    joined = " ".join(t for ln in lines if len(t := ln.text) <= 120 or len(t.strip()) <= 120)
     return not joined.isascii() or any(a in joined.lower() for a in _rules().list_anchors)
 
 
