@@ -865,7 +865,7 @@ def _clean_authors(auth: str, acronyms: frozenset[str]) -> list[str] | None:
     words = auth.split()
     if len(words) > 10 or not _words_ok(auth):
         return None
-    if _ACRONYM.fullmatch(auth):
+    if auth.isupper() and _ACRONYM.fullmatch(auth):  # (speed) no lower-case letter first
         return [auth]
     if len(words) > 1 and words[0] in ("U.S.", "US", "U.S") and words[1] in r.acronyms:
         words = words[1:]  # "(U.S. FDA, 2023)" cites the FDA
@@ -1278,9 +1278,10 @@ def _section_citations(
     para_starts = _paragraph_bounds(text)
     items: list[_Found] = []
     for m in _brackets(text):
-        if not _HAS_YEAR.search(m.group(1)):
+        content = m.group(1)
+        if not _HAS_YEAR.search(content):
             continue
-        if _YEARS_ONLY.match(m.group(1)):
+        if content.lstrip()[:1] in ("1", "2") and _YEARS_ONLY.match(content):  # (speed)
             floor = para_starts[bisect_right(para_starts, m.start()) - 1]
             items += _narrative(text, m, _clause_start(text, m.start(), floor), acronyms)
         else:
