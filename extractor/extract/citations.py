@@ -98,7 +98,6 @@ _MONTHS = (
 _SKIP_KINDS = frozenset({"references", "websites", "history", "index", "coding"})
 _NUM_LABEL = regex.compile(r"^(?:\[(\d{1,3})\]|(\d{1,3})[.)])(?:\s+(?=\S)|\s*$)")
 _HEAD_NUMBER = regex.compile(r"^(?:[IVXL]{1,5}|\d{1,2}|[A-Z])[.)]\s+")
-_HEAD_TAIL = regex.compile(r"(?:\s+top)?[\s:.\-–]*$", regex.I)
 _ENDS_ENTRY = regex.compile(r"(?:[.)\]>]|\d|\d[-–]\d+|[A-Za-z]\d+)\s*$")
 _PROSE_OPEN = regex.compile(r"^(?i:the|this|these|on|we|our|in|for|all|please|note|as|to)\b\s")
 _AUTHOR_START = regex.compile(
@@ -143,9 +142,9 @@ _ABBREV_DOT = regex.compile(
 )
 _PAREN_ACRONYM = regex.compile(r"\(([\p{Lu}][\p{Lu}\d&/\-]{1,11})\)")
 _PAREN = regex.compile(r"[(\[]([^()\[\]]{1,400})[)\]]")
-# `re` where a pattern reads the same in it (\d is Unicode Nd in both): calls cost half
-# four digits, 19xx or 20xx, not inside a longer number; led by the digits, not by the
-# look-behind, so that the scan jumps between 1s and 2s (five times faster on a section)
+# (`re` for the patterns that read the same in it, \d being Unicode Nd in both: its calls
+# cost half.) Four digits, 19xx or 20xx, not inside a longer number: led by the digits, not by
+# the look-behind, so that the scan jumps between 1s and 2s (five times faster on a section).
 _HAS_YEAR = re.compile(r"(?:19|20)(?<!\d{3})\d\d(?!\d)")
 _YEARS_ONLY = regex.compile(r"^\s*(" + YEAR + r")(?:\s*(?:,|;|and|&)\s*(" + YEAR + r"|[a-z]))*\s*$")
 _YEARS_TAIL = regex.compile(
