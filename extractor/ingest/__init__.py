@@ -97,7 +97,7 @@ def _check_pages(n_pages: int, limits: Limits) -> None:
 
 
 # Bump when ingestion output changes, so that cached RawDocuments are not reused.
-INGEST_VERSION = "2"
+INGEST_VERSION = "3"
 
 
 def _cache_file(sha: str) -> Path | None:
