@@ -1,13 +1,15 @@
-"""Small text helpers shared by the stages: folding for comparison (also of many lines at
-once), word tokens, and gates that read many lines in one scan or judge a line by its first
-characters (`PrefixGate`).
-
-Joined gates (speed only, never a result): a stage that tries a set of patterns on every line
-of a document pays the regex module's per-call cost (a `timeout=` alone costs microseconds) on
-each line. Instead, the patterns' alternation is searched once in the lines joined by newlines,
-in multi-line mode; the lines it finds (a superset of those where a pattern matches the lone
-line) are then tried one by one as before. `joined_gate` refuses patterns that could read a
-line's edges differently inside the joined text."""
+r"""Small text helpers shared by the stages: folding for comparison (also of many lines at
+once), word tokens, the regex time limit, and gates that spare a stage most of its pattern
+calls (speed only, never a result: every gate lets through each text where its pattern could
+match, and the pattern then decides as before):
+  - `PrefixGate`: may a pattern match at the start of a line, judged once per distinct first
+    few characters (most lines open with words no rule can open with);
+  - literal gates (`required_literals`, `literal_cover`, `lines_with`): the words a pattern
+    cannot match without, read from its source and looked for with `str.find`, which is about
+    ten times faster than any regex scan.
+The regex module is slow in ways worth knowing: `timeout=` costs ~2 us a call and turns off
+its fast search for a literal prefix (see `limit`), and a case-insensitive V1 pattern (full
+case folding) reads a set that mixes \w with other items ~100x slower than "(?:\w|[...])"."""
 
 from __future__ import annotations
 
@@ -117,7 +119,7 @@ def limit(text: str, seconds: float) -> float | None:
     return seconds if len(text) >= SHORT else None
 
 
-# --- joined gates ---------------------------------------------------------------------------
+# --- reading pattern sources -----------------------------------------------------------------
 
 
 def alternation(patterns: list[str]) -> str:
@@ -125,11 +127,11 @@ def alternation(patterns: list[str]) -> str:
     return "(?:" + "|".join(f"(?:{p})" for p in patterns) + ")"
 
 
-# What makes a pattern read a line's edges differently inside text joined by newlines:
-# anchors to the whole string, negative lookarounds (a newline is white space and is there
-# where a lone line has nothing), inline flags (multi-line mode must stay on). Without them,
-# every match of a lone line is also a match at the same place in the joined text ("^"/"$"
-# hold at the newlines; "\b", "(?=\s|$)" and "(?<![\w#])" see a newline as they see an edge).
+# What makes a pattern read the edge of a text differently from the same place inside a longer
+# text (PrefixGate tries patterns on a line's first characters): anchors to the whole string,
+# negative lookarounds (the edge holds nothing where the longer text holds a character), inline
+# flags. Without them, every match in the longer text is found, or stays partial, at the edge
+# ("^"/"$" and "\b" read an edge as they read a line break; "(?=\s|$)" and "(?<![\w#])" too).
 EDGE_SENSITIVE = regex.compile(r"\\[AZzG]|\(\?(?![:=]|<=)")
 # ... but a named group is only a group, and a negative lookaround of one character class that
 # cannot match a newline reads a newline as it reads a line's edge ("(?![\p{L}\p{N}])")
@@ -149,16 +151,6 @@ def edge_sensitive(src: str, flags: int = regex.I | regex.V1) -> bool:
 
     src = _NEGATIVE_CLASS.sub(lookaround, _NAMED_GROUP.sub("(", src))
     return EDGE_SENSITIVE.search(src) is not None
-
-
-def joined_gate(
-    sources: list[str], head: str = "", tail: str = "", flags: int = regex.I | regex.V1
-) -> regex.Pattern[str] | None:
-    """`head`, the alternation of `sources`, `tail`, for reading lines joined by newlines; None
-    when a source is edge-sensitive (then try each line alone)."""
-    if any(edge_sensitive(src, flags) for src in sources):
-        return None
-    return regex.compile(head + alternation(sources) + tail, flags | regex.M)
 
 
 def split_alternatives(src: str) -> list[str]:
@@ -193,18 +185,6 @@ def split_alternatives(src: str) -> list[str]:
     return out
 
 
-def joined_gates(
-    sources: list[str], flags: int = regex.I | regex.V1
-) -> list[regex.Pattern[str]] | None:
-    """The gate of `joined_gate` as one pattern per top-level alternative of each source: a
-    pattern led by a literal is searched by a fast literal scan, while an alternation of many
-    is tried at every position. For `candidate_lines`."""
-    if any(edge_sensitive(src, flags) for src in sources):
-        return None
-    return [regex.compile(alt, flags | regex.M) for src in sources
-            for alt in split_alternatives(src)]
-
-
 def line_offsets(texts: list[str]) -> list[int]:
     """Offsets of the texts in the texts joined by newlines."""
     firsts: list[int] = []
@@ -213,76 +193,6 @@ def line_offsets(texts: list[str]) -> list[int]:
         firsts.append(pos)
         pos += len(text) + 1
     return firsts
-
-
-def touched_lines(gate: regex.Pattern[str], texts: list[str]) -> set[int] | None:
-    """The lines that a match of `gate` (a joined gate) in the joined lines starts in or runs
-    over, in one scan: every line where the gate matches alone is among them (the scan either
-    finds a match where that line's own match starts, or one that covers the place). None when
-    the scan times out."""
-    firsts = line_offsets(texts)
-    out: set[int] = set()
-    try:
-        for m in gate.finditer("\n".join(texts), timeout=1.0):
-            first = bisect_right(firsts, m.start()) - 1
-            last = bisect_right(firsts, max(m.end() - 1, m.start())) - 1
-            out.update(range(first, last + 1))
-    except TimeoutError:
-        return None
-    return out
-
-
-def candidate_lines(
-    gate: regex.Pattern[str] | list[regex.Pattern[str]] | None, texts: list[str]
-) -> Iterator[int]:
-    """Indices of the lines where `gate` (a joined gate, or the gates of `joined_gates`: any
-    of them) may match, in order and found lazily (a caller that stops at the first real find
-    scans no further): each search of the joined lines starts at the line after the last
-    candidate. Every line when there is no gate or a search times out."""
-    if gate is None:
-        yield from range(len(texts))
-        return
-    gates = [gate] if isinstance(gate, regex.Pattern) else gate
-    firsts = line_offsets(texts)
-    joined = "\n".join(texts)
-    never = len(joined) + 1
-    # each gate's leftmost match at or after the offset it was last searched from: still its
-    # leftmost match from any later offset up to that match
-    ahead = [-1] * len(gates)
-    k = 0
-    while k < len(texts):
-        pos = firsts[k]
-        try:
-            for i, g in enumerate(gates):
-                if ahead[i] < pos:
-                    m = g.search(joined, pos, timeout=1.0)
-                    ahead[i] = m.start() if m else never
-        except TimeoutError:
-            yield from range(k, len(texts))
-            return
-        first = min(ahead, default=never)
-        if first >= never:
-            return
-        k = bisect_right(firsts, first) - 1
-        yield k
-        k += 1
-
-
-def line_start_hits(gate: regex.Pattern[str], texts: list[str]) -> list[bool] | None:
-    """Per line, does `gate` (a joined gate anchored with "^") match at the line's start in
-    the joined lines? True wherever it matches the lone line from its start. One overlapped
-    scan (a match that runs on over the next line's start hides no line); None when it times
-    out."""
-    firsts = line_offsets(texts)
-    out = [False] * len(texts)
-    try:
-        for m in gate.finditer("\n".join(texts), overlapped=True, timeout=1.0):
-            k = bisect_right(firsts, m.start()) - 1
-            if firsts[k] == m.start():
-                out[k] = True
-    except TimeoutError:
-        return None
-    return out
 
 
 # --- literal gates ----------------------------------------------------------------------------
