@@ -104,6 +104,7 @@ _SPLIT_DOT = regex.compile(r"(?<=\b[A-Z][0-9][0-9A-Z])\. (?=[0-9A-Z]{1,4}\b)")
 class _Rules:
     formats: dict[str, regex.Pattern[str]]
     header: regex.Pattern[str]  # "<system>[ codes] [/ <system> ...]" at a line start
+    header_ascii: regex.Pattern[str]  # `header` for ASCII lines (`_simple_fold`)
     aliases: list[tuple[str, regex.Pattern[str]]]
     filler: frozenset[str]
     columns: frozenset[str]
@@ -115,13 +116,12 @@ class _Rules:
     skips: list[regex.Pattern[str]]
     any_note: regex.Pattern[str]  # one pass for "any of them matches at the start"
     any_skip: regex.Pattern[str]
+    any_skip_ascii: regex.Pattern[str]  # (`_simple_fold`)
     # a line that none of the header, group and skip patterns matches from its start is none
     # of those lines: one call instead of four on every line of prose (see `_plain`)
     line_gate: regex.Pattern[str]
-    # the same without full case folding ("(?-f)"), for ASCII lines: the patterns' letters
-    # and other characters fold to no ASCII sequence but their own case pair, so on ASCII text
-    # it matches where `line_gate` does, in half the time (a failed full-folding match of the
-    # alternation costs ~4 us a line)
+    # `line_gate` for ASCII lines (`_simple_fold`): a failed full-folding match of the
+    # alternation costs ~4 us a line, twice this one's
     line_gate_ascii: regex.Pattern[str]
     row: regex.Pattern[str]
     code: regex.Pattern[str]
@@ -139,6 +139,14 @@ class _Rules:
 
 def _alternation(patterns: list[str]) -> regex.Pattern[str]:
     return regex.compile("|".join(f"(?:{p})" for p in patterns), regex.I | regex.V1)
+
+
+def _simple_fold(pattern: regex.Pattern[str]) -> regex.Pattern[str]:
+    """`pattern` without full case folding ("(?-f)"), for ASCII text: no character of the
+    rules folds to a sequence of ASCII characters other than its own case pair, so on ASCII
+    text it matches where `pattern` does, and a full-folding match of a rule alternation costs
+    up to twice as much."""
+    return regex.compile("(?-f)" + pattern.pattern, pattern.flags)
 
 
 @cache
@@ -186,6 +194,7 @@ def _rules() -> _Rules:
     return _Rules(
         formats=formats,
         header=header,
+        header_ascii=_simple_fold(header),
         aliases=aliases,
         filler=frozenset(data["header"]["filler"]),
         columns=frozenset(data["header"]["columns"]),
@@ -197,8 +206,9 @@ def _rules() -> _Rules:
         skips=[regex.compile(p, regex.I | regex.V1) for p in data["skip"]["match"]],
         any_note=any_note,
         any_skip=any_skip,
+        any_skip_ascii=_simple_fold(any_skip),
         line_gate=line_gate,
-        line_gate_ascii=regex.compile("(?-f)" + line_gate.pattern, line_gate.flags),
+        line_gate_ascii=_simple_fold(line_gate),
         row=row,
         code=regex.compile(
             rf"(?P<a>{bare})[*†‡]?(?:\s*[-–—]\s*[*†‡]?(?P<b>{bare})[*†‡]?"
@@ -393,7 +403,7 @@ def read_header(text: str) -> Header | None:
         return Header((), None, False)
     if not r.header_start(body):
         return None
-    m = r.header.match(body, timeout=limit(body, _TIMEOUT))
+    m = _header_match(body)
     if not m:
         return None
     rest = body[m.end():].strip(" :")
@@ -459,12 +469,22 @@ def _systems(names: str) -> tuple[str, ...]:
     return tuple(systems)
 
 
+@lru_cache(maxsize=64)
+def _header_match(text: str) -> regex.Match[str] | None:
+    """`_Rules.header` matched at the start of `text` (ASCII text by its simple-folding
+    twin). Remembered: a table line that is not a code row is read as a labelled list, then
+    as a header, each matching the header pattern on the same text."""
+    r = _rules()
+    pat = r.header_ascii if text.isascii() else r.header
+    return pat.match(text, timeout=limit(text, _TIMEOUT))
+
+
 @_guarded(None)
 def read_labelled_list(text: str) -> tuple[tuple[str, ...], str] | None:
     """A system label followed by a bare code list: "CPT Codes 81200, 81201, 81202,"."""
     if not _rules().header_start(text):
         return None
-    m = _rules().header.match(text, timeout=limit(text, _TIMEOUT))
+    m = _header_match(text)
     if not m:
         return None
     rest = text[m.end():].lstrip(" :")
@@ -525,7 +545,10 @@ def is_note(text: str) -> bool:
 @_guarded(False)
 def is_skipped(text: str) -> bool:
     r = _rules()
-    return r.skip_start(text) and r.any_skip.match(text, timeout=limit(text, _TIMEOUT)) is not None
+    if not r.skip_start(text):
+        return False
+    pat = r.any_skip_ascii if text.isascii() else r.any_skip
+    return pat.match(text, timeout=limit(text, _TIMEOUT)) is not None
 
 
 _SMALL_WORDS = frozenset({"a", "an", "and", "or", "of", "the", "to", "in", "for", "with", "by",
