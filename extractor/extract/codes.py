@@ -685,12 +685,15 @@ def _section_lines(ctx: Context) -> Iterator[tuple[Line, bool, bool, bool, bool]
         yield line, is_heading, top, in_coding, False
 
 
+@lru_cache(maxsize=1024)
 def _recoverable(text: str) -> bool:
     """A removed line worth giving back: a system header or a code row with a description.
 
     Boilerplate removal may take a table's header, even its rows, together with a notice
     ("CPT® is a registered trademark ..." followed by "HCPCS Code Description"); without
     the header the rows below would land in the previous system's table.
+    Remembered: most removed lines are a page's running header or footer, the same on every
+    page (a long policy repeats one a few hundred times).
     """
     text = _norm(text)
     header = read_header(text)
