@@ -104,6 +104,7 @@ _SPLIT_DOT = regex.compile(r"(?<=\b[A-Z][0-9][0-9A-Z])\. (?=[0-9A-Z]{1,4}\b)")
 class _Rules:
     formats: dict[str, regex.Pattern[str]]
     header: regex.Pattern[str]  # "<system>[ codes] [/ <system> ...]" at a line start
+    header_ascii: regex.Pattern[str]  # `header` for ASCII lines (`_simple_fold`)
     aliases: list[tuple[str, regex.Pattern[str]]]
     filler: frozenset[str]
     columns: frozenset[str]
@@ -115,9 +116,13 @@ class _Rules:
     skips: list[regex.Pattern[str]]
     any_note: regex.Pattern[str]  # one pass for "any of them matches at the start"
     any_skip: regex.Pattern[str]
+    any_skip_ascii: regex.Pattern[str]  # (`_simple_fold`)
     # a line that none of the header, group and skip patterns matches from its start is none
     # of those lines: one call instead of four on every line of prose (see `_plain`)
     line_gate: regex.Pattern[str]
+    # `line_gate` for ASCII lines (`_simple_fold`): a failed full-folding match of the
+    # alternation costs ~4 us a line, twice this one's
+    line_gate_ascii: regex.Pattern[str]
     row: regex.Pattern[str]
     code: regex.Pattern[str]
     # False where the pattern cannot match the line from its start, read from the line's
@@ -134,6 +139,14 @@ class _Rules:
 
 def _alternation(patterns: list[str]) -> regex.Pattern[str]:
     return regex.compile("|".join(f"(?:{p})" for p in patterns), regex.I | regex.V1)
+
+
+def _simple_fold(pattern: regex.Pattern[str]) -> regex.Pattern[str]:
+    """`pattern` without full case folding ("(?-f)"), for ASCII text: no character of the
+    rules folds to a sequence of ASCII characters other than its own case pair, so on ASCII
+    text it matches where `pattern` does, and a full-folding match of a rule alternation costs
+    up to twice as much."""
+    return regex.compile("(?-f)" + pattern.pattern, pattern.flags)
 
 
 @cache
@@ -181,6 +194,7 @@ def _rules() -> _Rules:
     return _Rules(
         formats=formats,
         header=header,
+        header_ascii=_simple_fold(header),
         aliases=aliases,
         filler=frozenset(data["header"]["filler"]),
         columns=frozenset(data["header"]["columns"]),
@@ -192,7 +206,9 @@ def _rules() -> _Rules:
         skips=[regex.compile(p, regex.I | regex.V1) for p in data["skip"]["match"]],
         any_note=any_note,
         any_skip=any_skip,
+        any_skip_ascii=_simple_fold(any_skip),
         line_gate=line_gate,
+        line_gate_ascii=_simple_fold(line_gate),
         row=row,
         code=regex.compile(
             rf"(?P<a>{bare})[*†‡]?(?:\s*[-–—]\s*[*†‡]?(?P<b>{bare})[*†‡]?"
@@ -387,7 +403,7 @@ def read_header(text: str) -> Header | None:
         return Header((), None, False)
     if not r.header_start(body):
         return None
-    m = r.header.match(body, timeout=limit(body, _TIMEOUT))
+    m = _header_match(body)
     if not m:
         return None
     rest = body[m.end():].strip(" :")
@@ -453,12 +469,22 @@ def _systems(names: str) -> tuple[str, ...]:
     return tuple(systems)
 
 
+@lru_cache(maxsize=64)
+def _header_match(text: str) -> regex.Match[str] | None:
+    """`_Rules.header` matched at the start of `text` (ASCII text by its simple-folding
+    twin). Remembered: a table line that is not a code row is read as a labelled list, then
+    as a header, each matching the header pattern on the same text."""
+    r = _rules()
+    pat = r.header_ascii if text.isascii() else r.header
+    return pat.match(text, timeout=limit(text, _TIMEOUT))
+
+
 @_guarded(None)
 def read_labelled_list(text: str) -> tuple[tuple[str, ...], str] | None:
     """A system label followed by a bare code list: "CPT Codes 81200, 81201, 81202,"."""
     if not _rules().header_start(text):
         return None
-    m = _rules().header.match(text, timeout=limit(text, _TIMEOUT))
+    m = _header_match(text)
     if not m:
         return None
     rest = text[m.end():].lstrip(" :")
@@ -519,7 +545,10 @@ def is_note(text: str) -> bool:
 @_guarded(False)
 def is_skipped(text: str) -> bool:
     r = _rules()
-    return r.skip_start(text) and r.any_skip.match(text, timeout=limit(text, _TIMEOUT)) is not None
+    if not r.skip_start(text):
+        return False
+    pat = r.any_skip_ascii if text.isascii() else r.any_skip
+    return pat.match(text, timeout=limit(text, _TIMEOUT)) is not None
 
 
 _SMALL_WORDS = frozenset({"a", "an", "and", "or", "of", "the", "to", "in", "for", "with", "by",
@@ -656,12 +685,15 @@ def _section_lines(ctx: Context) -> Iterator[tuple[Line, bool, bool, bool, bool]
         yield line, is_heading, top, in_coding, False
 
 
+@lru_cache(maxsize=1024)
 def _recoverable(text: str) -> bool:
     """A removed line worth giving back: a system header or a code row with a description.
 
     Boilerplate removal may take a table's header, even its rows, together with a notice
     ("CPT® is a registered trademark ..." followed by "HCPCS Code Description"); without
     the header the rows below would land in the previous system's table.
+    Remembered: most removed lines are a page's running header or footer, the same on every
+    page (a long policy repeats one a few hundred times).
     """
     text = _norm(text)
     header = read_header(text)
@@ -1009,15 +1041,20 @@ def _plain(text: str) -> bool:
     """Is `text` surely not a labelled list, header, group line or skipped line? Those read
     the line (marks and a final colon dropped) from its start: where nothing is dropped, none
     of their patterns matching there, nor a column header, means none."""
-    if text.endswith(":") or _has_marks(text):
+    # (`_has_marks` and `_column_header`'s first test written out: this runs on every line
+    # outside a table, most of them prose, where a call costs more than the tests)
+    if text.endswith(":") or _ASCII_MARK in text or (
+        not text.isascii() and _MARKS.search(text) is not None
+    ):
+        return False
+    if "code" in text.lower() and _column_header(text):
         return False
     r = _rules()
-    if _column_header(text):
-        return False
     if not r.line_start(text):
         return True
+    gate = r.line_gate_ascii if text.isascii() else r.line_gate
     try:
-        return r.line_gate.match(text, timeout=limit(text, _TIMEOUT)) is None
+        return gate.match(text, timeout=limit(text, _TIMEOUT)) is None
     except TimeoutError:
         return False
 

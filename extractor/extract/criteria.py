@@ -341,6 +341,8 @@ def heading_status(text: str, key: str | None = None) -> str | None:
     # most selective test, so first)
     if key is None and text.isascii() and not _holds_any(text.lower(), words):
         return None
+    if key is not None and not _holds_any(key, words):
+        return None  # (the same screen as below, first where the key is given)
     # (`split(None, 9)` stops at the tenth word: the count matters only up to there)
     if len(text.split(None, 9)) > 9:
         return None
@@ -477,7 +479,8 @@ def _stream(ctx: Context) -> list[_Entry]:
     for s in ctx.sections:
         if s.heading_line is not None:
             out.append(_Entry(s.heading_line, True, s.id, s.kind))
-        out.extend(_Entry(ln, False, s.id, s.kind) for ln in s.lines)
+        # (a list comprehension: extending by a generator costs a resumption per line)
+        out += [_Entry(ln, False, s.id, s.kind) for ln in s.lines]
     return out
 
 
