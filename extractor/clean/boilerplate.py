@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import compress, repeat
-from operator import ge
+from operator import ge, or_
 
 import regex
 
@@ -180,12 +180,13 @@ def _notice(toks: list[str], rules: _Rules) -> str | None:
     if len(toks) < rules.min_words or len(toks) < n:
         return None
     grams = len(toks) - n + 1
-    grams_in_order = zip(*(toks[j:] for j in range(n)), strict=False)  # word n-grams
+    grams_in_order = zip(*[toks[j:] for j in range(n)], strict=False)  # word n-grams
     found = list(filter(None, map(rules.shingles.get, grams_in_order)))
     if not found or len(found) / grams < rules.min_share:
         return None
-    if len(set(found)) == 1:  # one notice, as nearly always
-        rid, count = found[0], len(found)
+    rid = found[0]
+    if found.count(rid) == len(found):  # one notice, as nearly always (no set to build)
+        count = len(found)
     else:
         rid, count = Counter(found).most_common(1)[0]
     return rid if count / grams >= rules.min_share else None
@@ -239,7 +240,7 @@ def clean(
     may_notice = _may_be_notices(toks, rules)
     repeated = _repeated(raw, rules, folded) if repetition else {}
     # a line none of these may take is left alone, unless a notice paragraph runs over it
-    busy = list(map(any, zip(may_rule, may_anchor, may_notice, strict=True)))
+    busy = list(map(or_, map(or_, may_rule, may_anchor), may_notice))  # in C, no tuples
     for i in repeated:
         busy[i] = True
     reason: dict[int, str] = {}
@@ -265,7 +266,7 @@ def clean(
             reason[i] = rid
         if in_notice:
             if margins is None:
-                margins = _right_margins(raw), _text_margin(lines)
+                margins = _right_margins(raw), _text_margin(texts)
             edge = block_right or margins[0].get(line.page, 0.0) or margins[1]
             if not _continues(lines, i, reason, edge, is_heading):
                 in_notice = None
@@ -300,9 +301,9 @@ def clean(
     return Cleaned(kept, _stretches(raw, reason), reason)
 
 
-def _text_margin(lines: list[Line]) -> float:
+def _text_margin(texts: list[str]) -> float:
     """Text input: the typical length of a full line, in characters (80th percentile)."""
-    lengths = sorted(len(line.text) for line in lines)
+    lengths = sorted(map(len, texts))
     return float(lengths[int(len(lengths) * 0.8)]) if lengths else 0.0
 
 
