@@ -966,13 +966,20 @@ def _parenthetical(
                 for y in _years(stripped):
                     out.append(_Found(prev_authors, y, start + lead, start + lead + len(stripped)))
             continue
-        # (speed) the years run starts at a year, none before the first one (less to scan)
-        tail = _YEARS_TAIL.search(stripped, max(first_year.start() - 1, 0),
-                                  timeout=limit(stripped, T))
-        if not tail:
-            prev_authors = None
-            continue
-        auth = stripped[: tail.start("years")]
+        at = first_year.start()
+        if (first_year.end() == len(stripped) and at and stripped[at - 1] in " ,"
+                and (stripped[at + 1] == "9" or stripped[at + 2] in "01234")):
+            # (speed) "Smith, 2019": the only year closes the part, after a space or a comma,
+            # and is a YEAR (19xx, 200x-204x): _YEARS_TAIL's search below would match there,
+            # with that year alone as its years run
+            auth, years = stripped[:at], [stripped[at:]]
+        else:
+            # (speed) the years run starts at a year, none before the first one (less to scan)
+            tail = _YEARS_TAIL.search(stripped, max(at - 1, 0), timeout=limit(stripped, T))
+            if not tail:
+                prev_authors = None
+                continue
+            auth, years = stripped[: tail.start("years")], _years(tail.group("years"))
         authors = _clean_authors(auth, acronyms)
         word = auth.strip(" ,")
         if not authors and _CAP_WORD.fullmatch(word) and fold(word) in ref_names:
@@ -981,7 +988,7 @@ def _parenthetical(
             prev_authors = None
             continue
         prev_authors = authors
-        for y in _years(tail.group("years")):
+        for y in years:
             out.append(_Found(authors, y, start + lead, start + lead + len(stripped)))
     return out
 
