@@ -947,6 +947,23 @@ def _segments(content: str) -> list[tuple[int, str]]:
     return out
 
 
+def _author_years(part: str, first_year: re.Match[str]) -> tuple[str, list[str]] | None:
+    """(author part, years) of an author-year part by _YEARS_TAIL, or None; `first_year` is
+    _HAS_YEAR's first match in `part`."""
+    at = first_year.start()
+    if (first_year.end() == len(part) and at and part[at - 1] in " ,"
+            and (part[at + 1] == "9" or part[at + 2] in "01234")):
+        # (speed) "Smith, 2019": the only year closes the part, after a space or a comma, and
+        # is a YEAR (19xx, 2000-2049): the search below would match there, with that year
+        # alone as its years run (a regex module call costs more than these tests)
+        return part[:at], [part[at:]]
+    # (speed) the years run starts at a year, none before the first one (less to scan)
+    tail = _YEARS_TAIL.search(part, max(at - 1, 0), timeout=limit(part, T))
+    if not tail:
+        return None
+    return part[: tail.start("years")], _years(tail.group("years"))
+
+
 def _parenthetical(
     text: str, m: re.Match[str], acronyms: frozenset[str], ref_names: set[str]
 ) -> list[_Found]:
@@ -966,20 +983,11 @@ def _parenthetical(
                 for y in _years(stripped):
                     out.append(_Found(prev_authors, y, start + lead, start + lead + len(stripped)))
             continue
-        at = first_year.start()
-        if (first_year.end() == len(stripped) and at and stripped[at - 1] in " ,"
-                and (stripped[at + 1] == "9" or stripped[at + 2] in "01234")):
-            # (speed) "Smith, 2019": the only year closes the part, after a space or a comma,
-            # and is a YEAR (19xx, 200x-204x): _YEARS_TAIL's search below would match there,
-            # with that year alone as its years run
-            auth, years = stripped[:at], [stripped[at:]]
-        else:
-            # (speed) the years run starts at a year, none before the first one (less to scan)
-            tail = _YEARS_TAIL.search(stripped, max(at - 1, 0), timeout=limit(stripped, T))
-            if not tail:
-                prev_authors = None
-                continue
-            auth, years = stripped[: tail.start("years")], _years(tail.group("years"))
+        split = _author_years(stripped, first_year)
+        if not split:
+            prev_authors = None
+            continue
+        auth, years = split
         authors = _clean_authors(auth, acronyms)
         word = auth.strip(" ,")
         if not authors and _CAP_WORD.fullmatch(word) and fold(word) in ref_names:
