@@ -141,7 +141,8 @@ _ABBREV_DOT = regex.compile(
     r"(?<!\b(?:[\p{Lu}]|Dept|Inc|Co|St|No|Univ|Natl|Assoc|Corp|Ltd|Intl|Jr|Sr|Dr))\.\s+(?=[\p{Lu}\d\"“(\[])"
 )
 _PAREN_ACRONYM = regex.compile(r"\(([\p{Lu}][\p{Lu}\d&/\-]{1,11})\)")
-_PAREN = regex.compile(r"[(\[]([^()\[\]]{1,400})[)\]]")
+# (`re`: no Unicode class, so it reads the same as in the regex module, at half the call cost)
+_PAREN = re.compile(r"[(\[]([^()\[\]]{1,400})[)\]]")
 # (`re` for the patterns that read the same in it, \d being Unicode Nd in both: its calls
 # cost half.) Four digits, 19xx or 20xx, not inside a longer number: led by the digits, not by
 # the look-behind, so that the scan jumps between 1s and 2s (five times faster on a section).
@@ -162,6 +163,7 @@ _NOT_UPPER = regex.compile(r"[^\p{Lu}]")
 _WORD_SEP = regex.compile(r"[\s,]+")
 _ET_AL_TAIL = regex.compile(r"\s*,?\s*\bet\.?\s*al\b\.?,?$")
 _THE = regex.compile(r"^(?:the|The)\s+")
+_WORD_RUN = re.compile(r"\w+")
 _NOT_NAME_CHAR = re.compile(r"[\d=<>%+:/?!\"“”]")
 _ACRONYM = regex.compile(r"[\p{Lu}][\p{Lu}&\-]{1,11}")
 _ROMAN = regex.compile(r"[IVXL]+")
@@ -192,6 +194,9 @@ class _Rules:
     org_keywords: regex.Pattern[str]
     org_keywords_lower: re.Pattern[str]  # the same, for lower-cased ASCII text (_names_org)
     org_words: frozenset[str]  # the keywords of one word, lower-cased
+    # those that are runs of word characters, and the others (lower-cased), for _names_org
+    org_tokens: frozenset[str]
+    org_phrases: tuple[str, ...]
     acronyms: frozenset[str]
     name: str  # one surname (pattern text)
     particles: frozenset[str]
@@ -233,6 +238,10 @@ def _rules() -> _Rules:
         org_keywords=regex.compile(rf"\b(?:{org})\b", regex.I),
         org_keywords_lower=re.compile(rf"\b(?:{org_lower})\b"),
         org_words=frozenset(k.lower() for k in data["orgs"]["keywords"] if " " not in k),
+        org_tokens=frozenset(k.lower() for k in data["orgs"]["keywords"]
+                             if _WORD_RUN.fullmatch(k.lower())),
+        org_phrases=tuple(k.lower() for k in data["orgs"]["keywords"]
+                          if not _WORD_RUN.fullmatch(k.lower())),
         acronyms=frozenset(data["orgs"]["acronyms"]),
         name=name,
         particles=particles,
@@ -261,7 +270,15 @@ def _names_org(text: str) -> bool:
     if text.isalpha() and text.isascii():  # one word: the keyword must be the whole of it
         return text.lower() in r.org_words
     if _plain(text):
-        return r.org_keywords_lower.search(text.lower()) is not None
+        low = text.lower()
+        # "\bkeyword\b" matches a keyword of word characters exactly where it is a whole run
+        # of them: one split into runs and a set test (a scan of the alternation tries every
+        # position, twice the cost on a window); the other keywords must stand in the text
+        if not r.org_tokens.isdisjoint(_WORD_RUN.findall(low)):
+            return True
+        if not any(p in low for p in r.org_phrases):
+            return False
+        return r.org_keywords_lower.search(low) is not None
     return r.org_keywords.search(text, timeout=limit(text, T)) is not None
 
 
@@ -930,8 +947,25 @@ def _segments(content: str) -> list[tuple[int, str]]:
     return out
 
 
+def _author_years(part: str, first_year: re.Match[str]) -> tuple[str, list[str]] | None:
+    """(author part, years) of an author-year part by _YEARS_TAIL, or None; `first_year` is
+    _HAS_YEAR's first match in `part`."""
+    at = first_year.start()
+    if (first_year.end() == len(part) and at and part[at - 1] in " ,"
+            and (part[at + 1] == "9" or part[at + 2] in "01234")):
+        # (speed) "Smith, 2019": the only year closes the part, after a space or a comma, and
+        # is a YEAR (19xx, 2000-2049): the search below would match there, with that year
+        # alone as its years run (a regex module call costs more than these tests)
+        return part[:at], [part[at:]]
+    # (speed) the years run starts at a year, none before the first one (less to scan)
+    tail = _YEARS_TAIL.search(part, max(at - 1, 0), timeout=limit(part, T))
+    if not tail:
+        return None
+    return part[: tail.start("years")], _years(tail.group("years"))
+
+
 def _parenthetical(
-    text: str, m: regex.Match[str], acronyms: frozenset[str], ref_names: set[str]
+    text: str, m: re.Match[str], acronyms: frozenset[str], ref_names: set[str]
 ) -> list[_Found]:
     out: list[_Found] = []
     content, base = m.group(1), m.start(1)
@@ -949,13 +983,11 @@ def _parenthetical(
                 for y in _years(stripped):
                     out.append(_Found(prev_authors, y, start + lead, start + lead + len(stripped)))
             continue
-        # (speed) the years run starts at a year, none before the first one (less to scan)
-        tail = _YEARS_TAIL.search(stripped, max(first_year.start() - 1, 0),
-                                  timeout=limit(stripped, T))
-        if not tail:
+        split = _author_years(stripped, first_year)
+        if not split:
             prev_authors = None
             continue
-        auth = stripped[: tail.start("years")]
+        auth, years = split
         authors = _clean_authors(auth, acronyms)
         word = auth.strip(" ,")
         if not authors and _CAP_WORD.fullmatch(word) and fold(word) in ref_names:
@@ -964,7 +996,7 @@ def _parenthetical(
             prev_authors = None
             continue
         prev_authors = authors
-        for y in _years(tail.group("years")):
+        for y in years:
             out.append(_Found(authors, y, start + lead, start + lead + len(stripped)))
     return out
 
@@ -1022,7 +1054,7 @@ def _org_before(before: str, acronyms: frozenset[str]) -> tuple[str, int] | None
 
 
 def _narrative(
-    text: str, m: regex.Match[str], sent_start: int, acronyms: frozenset[str]
+    text: str, m: re.Match[str], sent_start: int, acronyms: frozenset[str]
 ) -> list[_Found]:
     """Heuristic 8: what a year-only bracket cites."""
     r = _rules()
@@ -1249,7 +1281,7 @@ def _sentences(found: list[tuple[_Found, SectionNode]]) -> list[tuple[int, int] 
     return out
 
 
-def _brackets(text: str) -> Iterator[regex.Match[str]]:
+def _brackets(text: str) -> Iterator[re.Match[str]]:
     """_PAREN.finditer(text): the pattern tried only where a bracket opens, those found by
     str.find (the regex module scans for a set of characters ten times slower)."""
     pos = 0

@@ -502,7 +502,10 @@ def header_lines(ctx: Context) -> tuple[list[Line], list[Line]]:
     if not lines:
         return [], []
     last = ctx.front[-1].index if ctx.front else 0
-    first_page_end = max((i for i, ln in enumerate(lines) if ln.page == lines[0].page), default=0)
+    # the last line on the first page, looked for from the end (a text export is one page: the
+    # walk stops at once)
+    page = lines[0].page
+    first_page_end = next(i for i in range(len(lines) - 1, -1, -1) if lines[i].page == page)
     # a text export is often one long "page": its header is its first lines
     n = min(max(last, min(first_page_end, FIRST_PAGE_MAX)) + 1, HEADER_MAX)
     n = max(n, min(40, len(lines)))

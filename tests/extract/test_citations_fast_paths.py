@@ -56,6 +56,20 @@ def test_citations_one_bracket_pair_without_a_later_capital() -> None:
             assert C._PAIR_BREAK.search(text) is None, text
 
 
+def test_citations_author_years_as_the_years_tail_pattern() -> None:
+    extra = ["Smith, 2019", "Smith 2049", "Smith,2050", "Smith, 1899", "Smith, 2019a", "2019",
+             "Smith\t2019", "Smith,\u00a02019", "Smith, 2018, 2019", "Smith 12019", "Smith, 20١٩",
+             "Smith, 19١٩", "A, 2009; B, 2010", "Smith et al., 2004"]
+    for text in _texts(3000, 7) + extra:
+        part = text.strip()
+        first = C._HAS_YEAR.search(part)
+        if not first:
+            continue
+        tail = C._YEARS_TAIL.search(part)
+        expected = (part[: tail.start("years")], C._years(tail.group("years"))) if tail else None
+        assert C._author_years(part, first) == expected, part
+
+
 def test_citations_sentence_breaks_led_by_the_stop() -> None:
     for text in _texts(2000, 6) + ["Smith et al. The end. U.S. Food. Next (A, 2019). “Q” e.g. X"]:
         for pos, endpos in ((0, len(text)), (3, max(3, len(text) - 2))):
