@@ -153,34 +153,52 @@ def edge_sensitive(src: str, flags: int = regex.I | regex.V1) -> bool:
     return EDGE_SENSITIVE.search(src) is not None
 
 
-def split_alternatives(src: str) -> list[str]:
-    """The top-level alternatives of a pattern ("a|b(c|d)" -> ["a", "b(c|d)"]); the whole
-    pattern where it holds a set inside a set."""
-    out: list[str] = []
-    depth, start, i, in_class = 0, 0, 0, False
+class _Unread(Exception):
+    """A set inside a set (regex V1) or a POSIX class: beyond the readers of pattern sources."""
+
+
+def _syntax(src: str, i: int = 0) -> Iterator[tuple[int, str, int]]:
+    """The structure of a pattern's source from offset `i`, escapes and set contents skipped:
+    (offset, character, group depth after it) for each "(", ")", top-level-of-a-set "]" (the
+    end of a set) and "|" outside sets. Raises _Unread at a set inside a set."""
+    depth, in_class = 0, False
     while i < len(src):
         ch = src[i]
         if ch == "\\":
             i += 2
             continue
         if in_class:
-            if ch == "[":  # a set inside a set (regex V1): not worth reading, keep it whole
-                return [src]
-            in_class = ch != "]"
+            if ch == "[":
+                raise _Unread
+            if ch == "]":
+                in_class = False
+                yield i, ch, depth
         elif ch == "[":
             in_class = True
             if src[i + 1 : i + 2] == "^":
                 i += 1
             if src[i + 1 : i + 2] == "]":  # a "]" first in a class is a character
                 i += 1
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            out.append(src[start:i])
-            start = i + 1
+        elif ch in "()":
+            depth += 1 if ch == "(" else -1
+            yield i, ch, depth
+        elif ch == "|":
+            yield i, ch, depth
         i += 1
+
+
+def split_alternatives(src: str) -> list[str]:
+    """The top-level alternatives of a pattern ("a|b(c|d)" -> ["a", "b(c|d)"]); the whole
+    pattern where it holds a set inside a set."""
+    out: list[str] = []
+    start = 0
+    try:
+        for i, ch, depth in _syntax(src):
+            if ch == "|" and depth == 0:
+                out.append(src[start:i])
+                start = i + 1
+    except _Unread:  # not worth reading: keep it whole
+        return [src]
     out.append(src[start:])
     return out
 
@@ -265,40 +283,22 @@ def _plain_class(body: str) -> str | None:
         out.append(body[i])
         i += 1
     return "".join(out)
+
+
 _COUNT = re.compile(r"\{(\d*)(?:,(\d*))?\}")
 
 
 def _closing(src: str, i: int) -> int:
     """Offset after the group or class opening at `i`; -1 where the pattern is beyond this
     reading (a set inside a set, an unbalanced group)."""
-    depth, in_class = 0, False
-    while i < len(src):
-        ch = src[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            if ch == "[":
-                return -1  # a set inside a set (V1) or a POSIX class: not read here
-            if ch == "]":
-                in_class = False
-                if depth == 0:
-                    return i + 1
-        elif ch == "[":
-            in_class = True
-            if src[i + 1 : i + 2] == "^":
-                i += 1
-            if src[i + 1 : i + 2] == "]":  # a "]" first in a class is a character
-                i += 1
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
+    try:
+        for j, ch, depth in _syntax(src, i):
+            if depth == 0 and ch in ")]":
+                return j + 1
             if depth < 0:
                 return -1
-        i += 1
+    except _Unread:
+        return -1
     return -1
 
 
