@@ -94,14 +94,15 @@ _NUMBERING = regex.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-Z])[.)]\s+")
 _TRAILING = regex.compile(r"[\s:.\-–]+$")
 # tails searched in reverse ((?r)): the same matches, but linear where a forward search is
 # quadratic in a long run of spaces inside an item
+_CONNECTORS = "and/or|and|or|plus"
 _CONNECTOR_TAIL = regex.compile(
-    r"(?r)(?:[;,]\s*|\s+)(and/or|and|or|plus)\s*$|^(and/or|and|or|plus)\s*$", regex.I
+    rf"(?r)(?:[;,]\s*|\s+)({_CONNECTORS})\s*$|^({_CONNECTORS})\s*$", regex.I
 )
 _SEPARATOR_TAIL = regex.compile(r"(?r)\s*[;,]\s*$")
 # ... and what a text must end with (white space aside) for them to match: a reverse search
 # still tries every position of a text that cannot match, so most texts are turned away first
 # (case-folded: the connectors are matched ignoring case; "ſ" folds to "s")
-_CONNECTOR_ENDS = ("and", "or", "plus")
+_CONNECTOR_ENDS = tuple(sorted({c.rsplit("/", 1)[-1] for c in _CONNECTORS.split("|")}))
 
 
 def _may_end_with_connector(text: str) -> bool:
@@ -123,12 +124,15 @@ def _ends_clause(text: str) -> bool:
     return _TERMINATOR.search(text[-3:]) is not None
 
 
-# white space, private-use glyphs (a font's bullets and spaces) and zero-width characters
-_EDGE = regex.compile(r"^[\s\u200b-\u200d\ufeff]+|[\s\p{Co}\u200b-\u200d\ufeff]+$")
+# white space and zero-width characters at a line's head; at its tail also private-use glyphs
+# (a font's bullets and spaces)
+_HEAD_CHAR = r"[\s\u200b-\u200d\ufeff]"
+_TAIL_CHAR = r"[\s\p{Co}\u200b-\u200d\ufeff]"
+_EDGE = regex.compile(rf"^{_HEAD_CHAR}+|{_TAIL_CHAR}+$")
 # the same two edges searched apart, the tail in reverse ((?r)): linear, where `_EDGE.sub` is
 # quadratic in a long run of spaces inside a line
-_EDGE_HEAD = regex.compile(r"^[\s\u200b-\u200d\ufeff]+")
-_EDGE_TAIL = regex.compile(r"(?r)[\s\p{Co}\u200b-\u200d\ufeff]+$")
+_EDGE_HEAD = regex.compile(rf"^{_HEAD_CHAR}+")
+_EDGE_TAIL = regex.compile(rf"(?r){_TAIL_CHAR}+$")
 # a lead-in that sets conditions ("... not medically necessary when:") rather than naming
 # services: its items are conditions, read by their connectors
 _CONDITIONAL = regex.compile(r"\b(?:when|if|unless|where)\b[^.;]{0,80}:?\s*$", regex.I)
@@ -252,28 +256,20 @@ def _rules() -> _Rules:
     )
 
 
-def _matches_search(patterns: tuple[regex.Pattern[str], ...], text: str) -> bool:
+def _matches(patterns: tuple[regex.Pattern[str], ...], text: str, whole: bool = False) -> bool:
+    """Does one of `patterns` match `text` (the whole of it when `whole`)? A pattern that
+    times out counts as no match."""
     for pat in patterns:
         try:
-            if pat.search(text, timeout=limit(text, TIMEOUT)):
+            if (pat.fullmatch if whole else pat.search)(text, timeout=limit(text, TIMEOUT)):
                 return True
         except TimeoutError:
             continue
     return False
 
 
-def _matches_any(patterns: tuple[regex.Pattern[str], ...], text: str) -> bool:
-    for pat in patterns:
-        try:
-            if pat.fullmatch(text, timeout=limit(text, TIMEOUT)):
-                return True
-        except TimeoutError:
-            continue
-    return False
-
-
-_EDGE_CHAR_HEAD = regex.compile(r"[\s\u200b-\u200d\ufeff]")
-_EDGE_CHAR_TAIL = regex.compile(r"[\s\p{Co}\u200b-\u200d\ufeff]")
+_EDGE_CHAR_HEAD = regex.compile(_HEAD_CHAR)
+_EDGE_CHAR_TAIL = regex.compile(_TAIL_CHAR)
 _EDGE_CHARS: dict[str, tuple[bool, bool]] = {}  # char -> (strippable at head, at tail)
 
 
@@ -296,13 +292,10 @@ def _strip(text: str) -> str:
     return _EDGE_TAIL.sub("", _EDGE_HEAD.sub("", text, count=1), count=1)
 
 
-_TAIL_SPACE = regex.compile(r"(?r)[\s\p{Co}\u200b-\u200d\ufeff]+$")  # reverse: linear
-
-
 def _rstrip_len(text: str) -> int:
     if not text or not (_EDGE_CHARS.get(text[-1]) or _edge_char(text[-1]))[1]:
         return len(text)  # nothing to strip (the common case, without a reverse search)
-    m = _TAIL_SPACE.search(text)
+    m = _EDGE_TAIL.search(text)
     return m.start() if m else len(text)
 
 
@@ -521,7 +514,7 @@ def _heading_kind(e: _Entry) -> str | None:
     ):
         kind = "status"
     if kind is None and (e.heading or len(text.split()) <= 8):
-        if _holds_any(key, rules.on_words) and _matches_any(rules.on_patterns, key):
+        if _holds_any(key, rules.on_words) and _matches(rules.on_patterns, key, whole=True):
             kind = "clinical_indications"
     if kind is not None:
         e.heading = True
@@ -1224,7 +1217,7 @@ def _decide_op(
     if not words:
         present = _rules().default_screens.present(lead)
         for op, pat, screen in _rules().defaults:
-            if screen.admits(present) and _matches_search((pat,), lead):
+            if screen.admits(present) and _matches((pat,), lead):
                 return (op, None)  # "when the following criteria are met:" over bare items
     return ("any", None)
 
